@@ -1,0 +1,83 @@
+"""relu-regions: the piecewise-linear geometry of ReLU networks, computed exactly.
+
+Public API (imported lazily, so ``import relu_regions`` is fast and needs neither
+torch, onnx nor any optional solver)::
+
+    from relu_regions import load_network, Box, count_regions
+
+Every algorithm is a function ``verb_noun(net, domain, *, ...)`` returning a frozen
+result with ``to_dict()``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+# name -> submodule that defines it.  Sections are kept apart so that each subpackage's
+# exports can grow without touching the others'.
+_EXPORTS: dict[str, str] = {
+    # --- network
+    "Network": "network",
+    "Layer": "network",
+    "random_network": "network",
+    "load_network": "network",
+    "save_network": "network",
+    # --- domains
+    "Domain": "domain",
+    "Box": "domain",
+    "LInfBall": "domain",
+    "AffineSubspace": "domain",
+    "Polytope": "domain",
+    "parse_domain": "domain",
+    # --- solvers
+    "solve_lp": "solvers",
+    # --- infrastructure
+    "Budget": "_budget",
+    # --- exceptions
+    "ReluRegionsError": "exceptions",
+    "ModelFormatError": "exceptions",
+    "UnsupportedLayerError": "exceptions",
+    "DimensionError": "exceptions",
+    "DomainError": "exceptions",
+    "EmptyDomainError": "exceptions",
+    "UnknownChoiceError": "exceptions",
+    "SolverError": "exceptions",
+    "MissingDependencyError": "exceptions",
+}
+
+__all__ = ["__version__", *_EXPORTS]
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module = _EXPORTS[name]
+    except KeyError:
+        raise AttributeError(f"module 'relu_regions' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._budget import Budget
+    from .domain import AffineSubspace, Box, Domain, LInfBall, Polytope, parse_domain
+    from .exceptions import (
+        DimensionError,
+        DomainError,
+        EmptyDomainError,
+        MissingDependencyError,
+        ModelFormatError,
+        ReluRegionsError,
+        SolverError,
+        UnknownChoiceError,
+        UnsupportedLayerError,
+    )
+    from .network import Layer, Network, load_network, random_network, save_network
+    from .solvers import solve_lp

@@ -1,0 +1,133 @@
+"""Shared argument helpers for the CLI verbs: models, domains, points, tables."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..exceptions import DimensionError, ReluRegionsError
+
+__all__ = [
+    "add_model_arguments",
+    "load_model",
+    "add_domain_argument",
+    "load_domain",
+    "load_points",
+    "parse_int_list",
+    "parse_float_list",
+    "table",
+]
+
+
+def add_model_arguments(p: argparse.ArgumentParser, *, required: bool = True) -> None:
+    p.add_argument(
+        "model",
+        metavar="MODEL",
+        nargs=None if required else "?",
+        help="model file: .npz, TorchScript/.pt, or .onnx",
+    )
+    p.add_argument(
+        "--input-shape",
+        metavar="C,H,W",
+        help="shape of one input (needed to unroll Conv2d/AvgPool2d layers)",
+    )
+    p.add_argument(
+        "--trust-pickle",
+        action="store_true",
+        help="allow loading pickled PyTorch objects, which executes code from the file",
+    )
+    p.add_argument("--format", dest="model_format", help="force the model format by name")
+
+
+def load_model(args: argparse.Namespace) -> Any:
+    from ..network import load_network
+
+    shape = parse_int_list(args.input_shape, "--input-shape") if args.input_shape else None
+    return load_network(
+        args.model, format=args.model_format, input_shape=shape, trust_pickle=args.trust_pickle
+    )
+
+
+def add_domain_argument(p: argparse.ArgumentParser, *, required: bool = True) -> None:
+    p.add_argument(
+        "--domain",
+        required=required,
+        metavar="D",
+        help="input domain: a JSON file, a JSON object, or box:LO,HI",
+    )
+
+
+def load_domain(args: argparse.Namespace, net: Any) -> Any:
+    from ..domain import parse_domain
+
+    if getattr(args, "domain", None) is None:
+        return None
+    return parse_domain(args.domain, input_dim=net.input_dim)
+
+
+def load_points(spec: str, dim: int, *, what: str = "--point") -> np.ndarray:
+    """Points from a .npy/.npz/.json/.txt file or an inline comma list, shape ``(N, dim)``."""
+    arr: Any
+    path = Path(spec)
+    try:
+        if path.is_file():
+            suffix = path.suffix.lower()
+            if suffix == ".npy":
+                arr = np.load(path, allow_pickle=False)
+            elif suffix == ".npz":
+                with np.load(path, allow_pickle=False) as data:
+                    if len(data.files) != 1:
+                        raise ReluRegionsError(f"{what} {spec}: expected exactly one array in the .npz")
+                    arr = data[data.files[0]]
+            elif suffix == ".json":
+                arr = np.asarray(json.loads(path.read_text()), dtype=np.float64)
+            else:
+                arr = np.loadtxt(path, delimiter="," if "," in path.read_text()[:1000] else None)
+        else:
+            arr = np.asarray([float(v) for v in spec.split(",")], dtype=np.float64)
+    except ReluRegionsError:
+        raise
+    except (ValueError, OSError, json.JSONDecodeError) as exc:
+        raise DimensionError(f"{what} {spec!r}: cannot read points ({exc})") from None
+    arr = np.asarray(arr, dtype=np.float64)
+    if arr.ndim == 0 or arr.size % dim != 0 or (arr.ndim > 1 and arr.shape[-1] != dim and arr[0].size != dim):
+        raise DimensionError(
+            f"{what} has shape {arr.shape}, expected {dim} values per point for this network"
+        )
+    if not np.all(np.isfinite(arr)):
+        raise DimensionError(f"{what} contains NaN or infinite values")
+    return arr.reshape(-1, dim)
+
+
+def parse_int_list(s: str, what: str) -> list[int]:
+    try:
+        return [int(v) for v in s.replace(" ", "").split(",") if v]
+    except ValueError:
+        raise DimensionError(f"{what} must be comma-separated integers, got {s!r}") from None
+
+
+def parse_float_list(s: str, what: str) -> list[float]:
+    try:
+        return [float(v) for v in s.replace(" ", "").split(",") if v]
+    except ValueError:
+        raise DimensionError(f"{what} must be comma-separated numbers, got {s!r}") from None
+
+
+def table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:
+    """A plain aligned text table."""
+    cells = [[str(h) for h in headers]] + [[_fmt(v) for v in r] for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:.6g}"
+    return str(v)

@@ -1,0 +1,494 @@
+"""The one network representation: a feed-forward piecewise-linear network.
+
+A :class:`Network` is a sequence of affine layers ``z_l = W_l h_{l-1} + b_l`` with
+weights of shape ``(out, in)`` in float64.  Every layer but the last is followed by a
+(leaky) ReLU ``h_l = max(z_l, alpha_l z_l)`` with ``0 <= alpha_l < 1`` (``alpha = 0`` is
+the ReLU); the last layer is affine, or followed by a ReLU when the model ended with
+one.  Layers that are followed by an activation are the *activated* layers; their
+neurons make up the activation pattern.
+
+The class is immutable (arrays are read-only copies) and knows nothing about domains,
+counting, bounds or solvers: algorithms take a network and return results.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from .._typing import BoolArray, FloatArray, Seed
+from ..exceptions import DimensionError, ModelFormatError, UnknownChoiceError
+
+__all__ = ["Network", "Layer", "random_network"]
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Layer:
+    """One affine layer and the activation that follows it.
+
+    ``slope`` is ``None`` for no activation (affine output layer), ``0.0`` for a ReLU and
+    ``alpha`` for ``LeakyReLU(alpha)``.
+    """
+
+    weight: FloatArray
+    bias: FloatArray
+    slope: float | None
+
+    @property
+    def activated(self) -> bool:
+        return self.slope is not None
+
+    @property
+    def width(self) -> int:
+        return int(self.weight.shape[0])
+
+
+def _readonly(a: Any, name: str) -> FloatArray:
+    try:
+        arr = np.array(a, dtype=np.float64, copy=True)
+    except (TypeError, ValueError) as exc:
+        raise ModelFormatError(f"{name} is not a numeric array: {exc}") from None
+    if not np.all(np.isfinite(arr)):
+        raise ModelFormatError(f"{name} contains NaN or infinite values")
+    arr.setflags(write=False)
+    return arr
+
+
+class Network:
+    """A feed-forward (leaky-)ReLU network with an affine or ReLU output layer.
+
+    Parameters
+    ----------
+    weights:
+        Weight matrices ``W_0, ..., W_L`` of shapes ``(n_{l+1}, n_l)``.
+    biases:
+        Bias vectors ``b_0, ..., b_L`` of shapes ``(n_{l+1},)``.
+    negative_slope:
+        ``alpha`` of the hidden activations: a float for all hidden layers or one per
+        hidden layer; ``0.0`` means ReLU.
+    output_relu:
+        Whether the last layer is followed by a ReLU too (its neurons then belong to the
+        activation pattern).
+    input_shape:
+        Shape of one input before flattening (e.g. ``(1, 28, 28)``); informational.
+
+    Examples
+    --------
+    >>> net = Network([[[1.0, 0.0], [0.0, 1.0]], [[1.0, 1.0]]], [[0.0, 0.0], [0.0]])
+    >>> net.hidden_widths
+    (2,)
+    >>> net.forward([1.0, -2.0])
+    array([1.])
+    >>> [p.astype(int).tolist() for p in net.activation_patterns([1.0, -2.0])]
+    [[1, 0]]
+    """
+
+    __slots__ = ("_layers", "input_shape", "name")
+
+    _layers: tuple[Layer, ...]
+    input_shape: tuple[int, ...] | None
+    name: str
+
+    def __init__(
+        self,
+        weights: Sequence[Any],
+        biases: Sequence[Any],
+        *,
+        negative_slope: float | Sequence[float] = 0.0,
+        output_relu: bool = False,
+        input_shape: Sequence[int] | None = None,
+        name: str = "",
+    ) -> None:
+        if len(weights) == 0:
+            raise ModelFormatError("a network needs at least one layer")
+        if len(weights) != len(biases):
+            raise ModelFormatError(
+                f"got {len(weights)} weight matrices but {len(biases)} bias vectors"
+            )
+        n_hidden = len(weights) - 1
+        if isinstance(negative_slope, (int, float, np.floating)):
+            slopes = [float(negative_slope)] * n_hidden
+        else:
+            slopes = [float(s) for s in negative_slope]
+            if len(slopes) != n_hidden:
+                raise ModelFormatError(
+                    f"got {len(slopes)} negative slopes for {n_hidden} hidden layers"
+                )
+        for s in slopes:
+            if not 0.0 <= s < 1.0:
+                raise ModelFormatError(
+                    f"LeakyReLU negative slope must lie in [0, 1), got {s}"
+                )
+        layer_slopes: list[float | None] = [*slopes]
+        layer_slopes.append(0.0 if output_relu else None)
+        layers = []
+        prev = None
+        for i, (w, b, act) in enumerate(zip(weights, biases, layer_slopes, strict=True)):
+            W = _readonly(w, f"W{i}")
+            bb = _readonly(b, f"b{i}")
+            if W.ndim != 2:
+                raise ModelFormatError(f"W{i} must be a matrix (out, in), got shape {W.shape}")
+            if bb.shape != (W.shape[0],):
+                raise ModelFormatError(
+                    f"b{i} has shape {bb.shape}, expected ({W.shape[0]},) to match W{i}"
+                )
+            if prev is not None and W.shape[1] != prev:
+                raise ModelFormatError(
+                    f"W{i} expects {W.shape[1]} inputs but layer {i - 1} has {prev} outputs"
+                )
+            if W.shape[0] == 0 or W.shape[1] == 0:
+                raise ModelFormatError(f"W{i} has an empty dimension: shape {W.shape}")
+            prev = W.shape[0]
+            layers.append(Layer(W, bb, act))
+        object.__setattr__(self, "_layers", tuple(layers))
+        shape = tuple(int(d) for d in input_shape) if input_shape is not None else None
+        if shape is not None and int(np.prod(shape)) != layers[0].weight.shape[1]:
+            raise ModelFormatError(
+                f"input_shape {shape} has {int(np.prod(shape))} entries but the first layer "
+                f"takes {layers[0].weight.shape[1]} inputs"
+            )
+        object.__setattr__(self, "input_shape", shape)
+        object.__setattr__(self, "name", str(name))
+
+    def __setattr__(self, key: str, value: Any) -> None:
+        raise AttributeError("Network is immutable; build a new one instead")
+
+    # ------------------------------------------------------------------ structure
+    @property
+    def layers(self) -> tuple[Layer, ...]:
+        """All affine layers, each with the activation that follows it."""
+        return self._layers
+
+    @property
+    def weights(self) -> tuple[FloatArray, ...]:
+        return tuple(layer.weight for layer in self._layers)
+
+    @property
+    def biases(self) -> tuple[FloatArray, ...]:
+        return tuple(layer.bias for layer in self._layers)
+
+    @property
+    def activated_layers(self) -> tuple[Layer, ...]:
+        """The layers followed by an activation, i.e. whose neurons form the pattern."""
+        return tuple(layer for layer in self._layers if layer.activated)
+
+    @property
+    def input_dim(self) -> int:
+        return int(self._layers[0].weight.shape[1])
+
+    @property
+    def output_dim(self) -> int:
+        return int(self._layers[-1].weight.shape[0])
+
+    @property
+    def hidden_widths(self) -> tuple[int, ...]:
+        """Widths of the hidden layers (all layers but the output layer)."""
+        return tuple(layer.width for layer in self._layers[:-1])
+
+    @property
+    def pattern_widths(self) -> tuple[int, ...]:
+        """Widths of the activated layers (hidden layers, plus the output with output_relu)."""
+        return tuple(layer.width for layer in self.activated_layers)
+
+    @property
+    def widths(self) -> tuple[int, ...]:
+        """``(n_0, n_1, ..., n_L, n_out)``: input, hidden and output widths."""
+        return (self.input_dim, *self.hidden_widths, self.output_dim)
+
+    @property
+    def num_hidden_layers(self) -> int:
+        return len(self._layers) - 1
+
+    @property
+    def num_neurons(self) -> int:
+        """Number of neurons with an activation (hidden, plus output with output_relu)."""
+        return int(sum(self.pattern_widths))
+
+    @property
+    def num_parameters(self) -> int:
+        return int(sum(layer.weight.size + layer.bias.size for layer in self._layers))
+
+    @property
+    def output_relu(self) -> bool:
+        return self._layers[-1].activated
+
+    @property
+    def negative_slopes(self) -> tuple[float, ...]:
+        """Negative slopes of the activated layers (0.0 for ReLU)."""
+        return tuple(float(layer.slope) for layer in self.activated_layers)  # type: ignore[arg-type]
+
+    @property
+    def is_relu(self) -> bool:
+        """True when every activation is a plain ReLU (no leaky slopes)."""
+        return all(s == 0.0 for s in self.negative_slopes)
+
+    def summary(self) -> dict[str, Any]:
+        """Architecture facts as a JSON-ready dictionary (used by ``relu-regions info``)."""
+        return {
+            "name": self.name,
+            "input_dim": self.input_dim,
+            "input_shape": list(self.input_shape) if self.input_shape else None,
+            "hidden_widths": list(self.hidden_widths),
+            "output_dim": self.output_dim,
+            "num_hidden_layers": self.num_hidden_layers,
+            "num_neurons": self.num_neurons,
+            "num_parameters": self.num_parameters,
+            "activation": "relu" if self.is_relu else "leaky_relu",
+            "negative_slopes": list(self.negative_slopes),
+            "output_relu": self.output_relu,
+            "weight_ranks": [int(np.linalg.matrix_rank(w)) for w in self.weights],
+        }
+
+    def __repr__(self) -> str:
+        act = "ReLU" if self.is_relu else "LeakyReLU"
+        end = ", ReLU output" if self.output_relu else ""
+        return f"Network({'-'.join(map(str, self.widths))}, {act}{end})"
+
+    def __len__(self) -> int:
+        return len(self._layers)
+
+    def __iter__(self) -> Iterator[Layer]:
+        return iter(self._layers)
+
+    # ------------------------------------------------------------------ evaluation
+    def _as_batch(self, x: Any) -> tuple[FloatArray, bool]:
+        arr = np.asarray(x, dtype=np.float64)
+        single = arr.ndim == 1
+        if single:
+            arr = arr[None, :]
+        if arr.ndim != 2 or arr.shape[1] != self.input_dim:
+            raise DimensionError(
+                f"input has shape {np.shape(x)}, expected ({self.input_dim},) or "
+                f"(N, {self.input_dim}) for a network with {self.input_dim} inputs"
+            )
+        return arr, single
+
+    def forward(self, x: Any) -> FloatArray:
+        """Network output for one point ``(n0,)`` or a batch ``(N, n0)``."""
+        h, single = self._as_batch(x)
+        for layer in self._layers:
+            h = h @ layer.weight.T + layer.bias
+            if layer.slope is not None:
+                h = np.where(h > 0, h, layer.slope * h)
+        return h[0] if single else h
+
+    __call__ = forward
+
+    def preactivations(self, x: Any) -> list[FloatArray]:
+        """Pre-activations ``z_l`` of every activated layer, each ``(N, n_l)`` (or ``(n_l,)``)."""
+        h, single = self._as_batch(x)
+        out = []
+        for layer in self._layers:
+            z = h @ layer.weight.T + layer.bias
+            if layer.slope is None:
+                break
+            out.append(z[0] if single else z)
+            h = np.where(z > 0, z, layer.slope * z)
+        return out
+
+    def activation_patterns(self, x: Any) -> list[BoolArray]:
+        """Activation patterns: ``z_l > 0`` for every activated layer.
+
+        A neuron exactly at zero counts as inactive; such points lie on a region boundary.
+        """
+        return [z > 0 for z in self.preactivations(x)]
+
+    def pattern_vector(self, x: Any) -> BoolArray:
+        """The activation patterns of all layers concatenated: ``(N, num_neurons)``."""
+        pats = self.activation_patterns(x)
+        return np.concatenate(pats, axis=-1)
+
+    def split_pattern(self, flat: Any) -> list[BoolArray]:
+        """Split a concatenated pattern vector back into one boolean array per layer."""
+        flat = np.asarray(flat, dtype=bool)
+        if flat.shape[-1] != self.num_neurons:
+            raise DimensionError(
+                f"pattern has {flat.shape[-1]} entries, the network has {self.num_neurons} neurons"
+            )
+        cuts = np.cumsum(self.pattern_widths)[:-1]
+        return list(np.split(flat, cuts, axis=-1))
+
+    # ------------------------------------------------------------------ local maps
+    def preactivation_maps(
+        self, pattern: Sequence[Any]
+    ) -> list[tuple[FloatArray, FloatArray]]:
+        """Affine maps ``x -> A_l x + c_l`` of each activated layer's pre-activations.
+
+        Valid on the closure of the activation region whose pattern is ``pattern``
+        (one boolean vector per activated layer; only earlier layers' patterns matter for
+        layer ``l``).  These maps give the region's H-representation:
+        ``(2 s_l - 1) * (A_l x + c_l) >= 0`` for each neuron of each layer.
+        """
+        pats = self._check_pattern(pattern)
+        A = self._layers[0].weight
+        c = self._layers[0].bias
+        out: list[tuple[FloatArray, FloatArray]] = []
+        for i, layer in enumerate(self._layers):
+            if i > 0:
+                A = layer.weight @ A
+                c = layer.weight @ c + layer.bias
+            if layer.slope is None:
+                break
+            out.append((A, c))
+            d = np.where(pats[len(out) - 1], 1.0, layer.slope)
+            A = d[:, None] * A
+            c = d * c
+        return out
+
+    def affine_map(self, pattern: Sequence[Any]) -> tuple[FloatArray, FloatArray]:
+        """The affine map ``f(x) = J x + c`` on the region with activation ``pattern``."""
+        pats = self._check_pattern(pattern)
+        J = np.eye(self.input_dim)
+        c = np.zeros(self.input_dim)
+        k = 0
+        for layer in self._layers:
+            J = layer.weight @ J
+            c = layer.weight @ c + layer.bias
+            if layer.slope is not None:
+                d = np.where(pats[k], 1.0, layer.slope)
+                J = d[:, None] * J
+                c = d * c
+                k += 1
+        return J, c
+
+    def local_affine(self, x: Any) -> tuple[FloatArray, FloatArray]:
+        """Exact local affine map at ``x``: ``J`` and ``c`` with ``f(y) = J y + c`` on x's region.
+
+        For a batch ``(N, n0)`` returns ``J`` of shape ``(N, m, n0)`` and ``c`` of shape
+        ``(N, m)``.  At a point on a region boundary (some pre-activation exactly 0) the
+        neuron is taken as inactive, which gives the map of one of the adjacent regions.
+        """
+        h, single = self._as_batch(x)
+        N = h.shape[0]
+        J = np.broadcast_to(np.eye(self.input_dim), (N, self.input_dim, self.input_dim))
+        for layer in self._layers:
+            z = h @ layer.weight.T + layer.bias
+            J = np.einsum("ij,njk->nik", layer.weight, J)
+            if layer.slope is not None:
+                d = np.where(z > 0, 1.0, layer.slope)
+                J = d[:, :, None] * J
+                h = d * z
+            else:
+                h = z
+        c = h - np.einsum("nij,nj->ni", J, self._as_batch(x)[0])
+        if single:
+            return J[0], c[0]
+        return J, c
+
+    def _check_pattern(self, pattern: Sequence[Any]) -> list[BoolArray]:
+        if isinstance(pattern, np.ndarray) and pattern.ndim == 1 and pattern.dtype == bool:
+            pats = self.split_pattern(pattern)
+        else:
+            pats = [np.asarray(p, dtype=bool) for p in pattern]
+        widths = self.pattern_widths
+        if len(pats) != len(widths) or any(
+            p.shape != (w,) for p, w in zip(pats, widths, strict=True)
+        ):
+            raise DimensionError(
+                f"pattern has layer sizes {[p.shape for p in pats]}, expected {list(widths)}"
+            )
+        return pats
+
+    # ------------------------------------------------------------------ derived networks
+    def with_input_map(self, origin: Any, basis: Any) -> Network:
+        """The network ``t -> f(origin + basis @ t)`` on the coordinates ``t`` of an affine chart.
+
+        This is how algorithms work on a lower-dimensional domain (a line or plane through
+        data points): the first layer becomes ``W_0 B`` with bias ``b_0 + W_0 o``.
+        """
+        o = np.asarray(origin, dtype=np.float64)
+        B = np.asarray(basis, dtype=np.float64)
+        if B.ndim != 2 or B.shape[0] != self.input_dim or o.shape != (self.input_dim,):
+            raise DimensionError(
+                f"chart origin {o.shape} / basis {B.shape} do not fit {self.input_dim} inputs"
+            )
+        W0, b0 = self._layers[0].weight, self._layers[0].bias
+        weights = [W0 @ B, *self.weights[1:]]
+        biases = [b0 + W0 @ o, *self.biases[1:]]
+        return self.replace_layers(weights, biases, input_shape=None)
+
+    def replace_layers(
+        self,
+        weights: Sequence[Any],
+        biases: Sequence[Any],
+        *,
+        negative_slope: float | Sequence[float] | None = None,
+        output_relu: bool | None = None,
+        input_shape: Sequence[int] | None | str = "keep",
+        name: str | None = None,
+    ) -> Network:
+        """A new network with other layers; unspecified attributes are kept where they fit."""
+        if negative_slope is None:
+            hidden = [float(layer.slope) for layer in self._layers[:-1]]  # type: ignore[arg-type]
+            n_new = len(weights) - 1
+            if n_new == len(hidden):
+                negative_slope = hidden
+            elif len(set(hidden)) <= 1:
+                negative_slope = hidden[0] if hidden else 0.0
+            else:
+                raise ModelFormatError(
+                    "cannot infer per-layer negative slopes for a different number of layers"
+                )
+        shape: Sequence[int] | None
+        if isinstance(input_shape, str):
+            shape = self.input_shape if np.shape(weights[0])[1] == self.input_dim else None
+        else:
+            shape = input_shape
+        return Network(
+            weights,
+            biases,
+            negative_slope=negative_slope,
+            output_relu=self.output_relu if output_relu is None else output_relu,
+            input_shape=shape,
+            name=self.name if name is None else name,
+        )
+
+    def allclose(self, other: Network, *, rtol: float = 1e-12, atol: float = 0.0) -> bool:
+        """Whether two networks have the same structure and (numerically) the same weights."""
+        if self.widths != other.widths or self.output_relu != other.output_relu:
+            return False
+        if self.negative_slopes != other.negative_slopes:
+            return False
+        return all(
+            np.allclose(a.weight, b.weight, rtol=rtol, atol=atol)
+            and np.allclose(a.bias, b.bias, rtol=rtol, atol=atol)
+            for a, b in zip(self._layers, other._layers, strict=True)
+        )
+
+
+def random_network(
+    widths: Sequence[int],
+    *,
+    seed: Seed = 0,
+    init: str = "he",
+    bias_std: float | None = None,
+    negative_slope: float = 0.0,
+    output_relu: bool = False,
+) -> Network:
+    """A random network with layer widths ``(n0, n1, ..., nL, n_out)``.
+
+    ``init="he"`` draws weights from ``N(0, 2/fan_in)`` (He et al. 2015); biases from
+    ``N(0, bias_std^2)`` with ``bias_std`` defaulting to ``sqrt(2/fan_in)`` as well, so
+    that hyperplanes do not all pass through the origin.  ``init="uniform"`` uses
+    PyTorch's default ``U(-1/sqrt(fan_in), 1/sqrt(fan_in))`` for both.
+    """
+    widths = [int(w) for w in widths]
+    if len(widths) < 2 or min(widths) < 1:
+        raise DimensionError(f"widths must be at least two positive integers, got {widths}")
+    rng = np.random.default_rng(seed)
+    Ws, bs = [], []
+    for fan_in, fan_out in zip(widths[:-1], widths[1:], strict=True):
+        if init == "he":
+            std = np.sqrt(2.0 / fan_in)
+            Ws.append(rng.normal(0.0, std, size=(fan_out, fan_in)))
+            bs.append(rng.normal(0.0, std if bias_std is None else bias_std, size=fan_out))
+        elif init == "uniform":
+            k = 1.0 / np.sqrt(fan_in)
+            Ws.append(rng.uniform(-k, k, size=(fan_out, fan_in)))
+            bs.append(rng.uniform(-k, k, size=fan_out))
+        else:
+            raise UnknownChoiceError(f"unknown init {init!r}; choose one of: he, uniform")
+    return Network(Ws, bs, negative_slope=negative_slope, output_relu=output_relu)

@@ -1,0 +1,98 @@
+"""LP/MILP solver backends behind one small interface.
+
+HiGHS (via highspy) is the default and always installed; SCIP (pyscipopt) and Gurobi
+(gurobipy, needs a licence for large models) are optional.  Backends are looked up by
+name in :data:`SOLVERS`; each takes a :class:`MILP` and returns a :class:`SolveResult`.
+
+Examples
+--------
+>>> res = solve_lp([1.0, 1.0], A_ub=[[-1.0, -2.0]], b_ub=[-2.0], bounds=(0, None))
+>>> res.status, round(res.objective, 6)
+('optimal', 1.0)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .._deps import available
+from .._registry import Registry
+from ._base import MILP, STATUSES, SolveResult
+from ._gurobi import solve_gurobi
+from ._highs import solve_highs
+from ._scip import solve_scip
+
+__all__ = [
+    "MILP",
+    "SolveResult",
+    "STATUSES",
+    "SOLVERS",
+    "solve",
+    "solve_lp",
+    "solver_available",
+    "available_solvers",
+]
+
+Backend = Callable[..., SolveResult]
+
+SOLVERS: Registry[Backend] = Registry("solver")
+SOLVERS.add("highs", solve_highs, help="HiGHS (default, open source, always installed)")
+SOLVERS.add("scip", solve_scip, help="SCIP via pyscipopt (pip install 'relu-regions[scip]')")
+SOLVERS.add("gurobi", solve_gurobi, help="Gurobi via gurobipy (licence needed for large models)")
+
+_MODULES = {"highs": "highspy", "scip": "pyscipopt", "gurobi": "gurobipy"}
+
+
+def solver_available(name: str) -> bool:
+    """Whether the backend ``name`` is installed (a Gurobi licence is not checked)."""
+    SOLVERS[name]
+    return available(_MODULES[name])
+
+
+def available_solvers() -> list[str]:
+    return [n for n in SOLVERS if solver_available(n)]
+
+
+def solve(
+    problem: MILP,
+    *,
+    solver: str = "highs",
+    time_limit: float | None = None,
+    mip_gap: float = 1e-9,
+    options: dict[str, object] | None = None,
+) -> SolveResult:
+    """Solve ``problem`` with the backend named ``solver``."""
+    backend = SOLVERS[solver]
+    return backend(problem, time_limit=time_limit, mip_gap=mip_gap, options=options)
+
+
+def solve_lp(
+    c: Any,
+    *,
+    A_ub: Any = None,
+    b_ub: Any = None,
+    A_eq: Any = None,
+    b_eq: Any = None,
+    bounds: Any = None,
+    integrality: Any = None,
+    sense: str = "min",
+    solver: str = "highs",
+    time_limit: float | None = None,
+) -> SolveResult:
+    """``linprog``-style front end: minimise ``c @ x`` s.t. ``A_ub x <= b_ub``, ``A_eq x = b_eq``.
+
+    Variables are free unless ``bounds`` says otherwise (unlike ``linprog``'s default of
+    ``x >= 0``).  ``integrality`` (booleans) makes it a MILP.
+    """
+    problem = MILP.build(
+        c,
+        A_ub=A_ub,
+        b_ub=b_ub,
+        A_eq=A_eq,
+        b_eq=b_eq,
+        bounds=bounds,
+        integrality=integrality,
+        sense=sense,
+    )
+    return solve(problem, solver=solver, time_limit=time_limit)
