@@ -1,0 +1,144 @@
+"""Public entry points: :func:`count_regions` and :func:`enumerate_regions`."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from .._budget import Budget
+from ..domain import Domain, parse_domain
+from ..exceptions import DomainError, UnknownChoiceError
+from ..network import Network, load_network
+from ._types import ENGINES, EngineInfo, EngineResult, RegionCount, RegionSet
+
+__all__ = ["count_regions", "enumerate_regions", "AUTO_ORDER", "choose_method"]
+
+#: Exact methods in order of preference for ``method="auto"``: the first registered one
+#: that supports the domain's dimension and boundedness is used.
+AUTO_ORDER = ("geometric", "lp", "milp")
+
+
+def choose_method(dim: int, bounded: bool) -> str:
+    """The method ``auto`` picks for a domain of chart dimension ``dim``."""
+    reasons = []
+    for name in AUTO_ORDER:
+        if name not in ENGINES:
+            continue
+        why = ENGINES[name].supports(dim, bounded)
+        if why is None:
+            return name
+        reasons.append(f"{name} {why}")
+    raise DomainError(
+        "no exact counting method applies to this domain: " + "; ".join(reasons or ["none installed"])
+    )
+
+
+def _run(
+    net: Any,
+    domain: Any,
+    method: str,
+    time_limit: float | None,
+    options: dict[str, Any],
+) -> tuple[Network, Domain, str, EngineResult, RegionCount]:
+    net = load_network(net)
+    dom = parse_domain(domain, input_dim=net.input_dim)
+    chart = dom.chart()
+    bounded = chart.bounded
+    name = choose_method(chart.dim, bounded) if method == "auto" else method
+    info: EngineInfo = ENGINES[name]
+    why = info.supports(chart.dim, bounded)
+    if why is not None:
+        raise DomainError(f"method {name!r} {why}")
+    if not info.parallel and (options.get("workers", 1) not in (None, 1) or options.get("executor")):
+        raise UnknownChoiceError(f"method {name!r} does not run in parallel; drop workers/executor")
+    net_t = net.with_input_map(chart.origin, chart.basis)
+    G, h = chart.halfspaces()
+    budget = Budget(time_limit)
+    t0 = time.perf_counter()
+    with budget.catch_interrupt():
+        res = info.function(net_t, G, h, budget=budget, options=options)
+    seconds = time.perf_counter() - t0
+    stopped = budget.reason if not res.complete else None
+    exact = bool(res.exact and res.complete)
+    if exact:
+        reason = f"{name}: complete enumeration, proven exact"
+    elif not info.exact:
+        reason = f"{name} is a sampling estimate: a lower bound on the number of regions"
+    elif stopped:
+        reason = f"stopped by {stopped}: a lower bound (every counted region has an interior point)"
+    else:
+        reason = res.details.get("not_exact_reason", "the method could not prove the count")
+    count = RegionCount(
+        regions=res.count,
+        exact=exact,
+        method=name,
+        partial=not res.complete,
+        seconds=seconds,
+        reason=reason,
+        stop_reason=stopped,
+        domain_dim=chart.dim,
+        certificate=res.certificate,
+        details=res.details,
+    )
+    return net, dom, name, res, count
+
+
+def count_regions(
+    net: Any,
+    domain: Any,
+    *,
+    method: str = "auto",
+    time_limit: float | None = None,
+    workers: int = 1,
+    executor: Any = None,
+    **options: Any,
+) -> RegionCount:
+    """Count the activation regions of ``net`` on ``domain``.
+
+    Parameters
+    ----------
+    net:
+        A :class:`~relu_regions.network.Network` (or anything :func:`load_network` takes).
+    domain:
+        A :class:`~relu_regions.domain.Domain` or a spec :func:`parse_domain` accepts.
+    method:
+        A name in :data:`ENGINES` (``relu_regions.regions.ENGINES.names()``), or
+        ``"auto"`` for the fastest exact method that supports the domain.
+    time_limit:
+        Seconds; when reached (or on Ctrl-C) the result is partial and a lower bound.
+    workers, executor:
+        Parallelism for engines that support it (a process count, or any
+        ``concurrent.futures.Executor`` such as a Dask client's).
+    **options:
+        Engine options (e.g. ``samples``/``seed`` for ``sample``, ``solver`` for ``milp``).
+
+    Examples
+    --------
+    >>> from relu_regions import Network, Box
+    >>> net = Network([[[1.0, 0.0], [0.0, 1.0]], [[1.0, 1.0]]], [[0.0, 0.0], [0.0]])
+    >>> count_regions(net, Box([-1, -1], [1, 1]), method="sample", samples=2000).regions
+    4
+    """
+    options = dict(options, workers=workers, executor=executor)
+    return _run(net, domain, method, time_limit, options)[4]
+
+
+def enumerate_regions(
+    net: Any,
+    domain: Any,
+    *,
+    method: str = "auto",
+    time_limit: float | None = None,
+    workers: int = 1,
+    executor: Any = None,
+    **options: Any,
+) -> RegionSet:
+    """Enumerate the activation regions of ``net`` on ``domain``.
+
+    Returns a :class:`RegionSet`: iterate it for :class:`Region` objects with pattern,
+    interior point, affine map ``(J, c)``, H-representation and (1-D/2-D) vertices;
+    ``.count`` is the :class:`RegionCount` summary.  Arguments as :func:`count_regions`.
+    """
+    options = dict(options, workers=workers, executor=executor, collect=True)
+    net_, dom, _, res, count = _run(net, domain, method, time_limit, options)
+    return RegionSet(net_, dom.chart(), res, count)
