@@ -61,10 +61,37 @@ def solve(
     time_limit: float | None = None,
     mip_gap: float = 1e-9,
     options: dict[str, object] | None = None,
+    objective_stop: float | None = None,
+    bound_stop: float | None = None,
 ) -> SolveResult:
-    """Solve ``problem`` with the backend named ``solver``."""
+    """Solve ``problem`` with the backend named ``solver``.
+
+    ``objective_stop`` and ``bound_stop`` end a MILP early, in the problem's own sense:
+    stop as soon as an incumbent is at least as good as ``objective_stop`` (``>=`` when
+    maximising, ``<=`` when minimising), or as soon as the proven bound shows that no
+    solution is better than ``bound_stop`` (bound ``<=`` it when maximising, ``>=`` when
+    minimising).  The status is then ``"stopped"``, ``x``/``objective`` are the incumbent
+    (if any) and ``bound`` the proven bound.  Sign tests need no more: "is there an ``x``
+    with ``g(x) > 0``?" is settled by ``objective_stop=eps, bound_stop=0``.  Pure LPs are
+    solved to optimality regardless.
+
+    Examples
+    --------
+    >>> p = MILP.build([5, 4, 3], A_ub=[[2, 3, 1]], b_ub=[5], bounds=(0, 1),
+    ...                integrality=[1, 1, 1], sense="max")
+    >>> r = solve(p, bound_stop=100.0)   # any bound <= 100 settles it ("optimal" if presolved)
+    >>> r.status in ("stopped", "optimal"), r.bound <= 100.0
+    (True, True)
+    """
     backend = SOLVERS[solver]
-    return backend(problem, time_limit=time_limit, mip_gap=mip_gap, options=options)
+    return backend(
+        problem,
+        time_limit=time_limit,
+        mip_gap=mip_gap,
+        options=options,
+        objective_stop=objective_stop,
+        bound_stop=bound_stop,
+    )
 
 
 def solve_lp(

@@ -31,6 +31,7 @@ STATUSES = (
     "unbounded",
     "time_limit",  # stopped by the time limit; x is the incumbent if any
     "interrupted",  # stopped by Ctrl-C or a callback; x is the incumbent if any
+    "stopped",  # stopped early by objective_stop / bound_stop; x is the incumbent if any
     "error",
 )
 

@@ -46,6 +46,8 @@ def solve_gurobi(
     time_limit: float | None = None,
     mip_gap: float = 1e-9,
     options: dict[str, object] | None = None,
+    objective_stop: float | None = None,
+    bound_stop: float | None = None,
 ) -> SolveResult:
     gp = require("gurobipy")
     t0 = time.perf_counter()
@@ -53,6 +55,10 @@ def solve_gurobi(
     if time_limit is not None:
         model.Params.TimeLimit = float(max(time_limit, 1e-3))
     model.Params.MIPGap = float(mip_gap)
+    if problem.is_mip and objective_stop is not None:
+        model.Params.BestObjStop = float(objective_stop)
+    if problem.is_mip and bound_stop is not None:
+        model.Params.BestBdStop = float(bound_stop)
     for k, v in (options or {}).items():
         model.setParam(k, v)
     try:
@@ -67,7 +73,7 @@ def solve_gurobi(
         G.INF_OR_UNBD: "infeasible",
         G.TIME_LIMIT: "time_limit",
         G.INTERRUPTED: "interrupted",
-        G.USER_OBJ_LIMIT: "optimal",
+        G.USER_OBJ_LIMIT: "stopped",
     }.get(model.Status, "error")
     xv = None
     obj = math.nan

@@ -41,7 +41,10 @@ def solve_highs(
     time_limit: float | None = None,
     mip_gap: float = 1e-9,
     options: dict[str, object] | None = None,
+    objective_stop: float | None = None,
+    bound_stop: float | None = None,
 ) -> SolveResult:
+    """Solve with HiGHS; early stops use the MIP interrupt callback (see :func:`solve`)."""
     import highspy
 
     t0 = time.perf_counter()
@@ -78,13 +81,16 @@ def solve_highs(
             for f in problem.integrality
         ]
     h.passModel(lp)
+    stopped = _subscribe_stops(h, sign, objective_stop, bound_stop) if problem.is_mip else None
     h.run()
     status = _status(h, h.getModelStatus())
+    if stopped is not None and stopped[0] and status == "interrupted":
+        status = "stopped"
     info = h.getInfo()
     x = None
     obj = math.nan
     if status == "optimal" or (
-        status in ("time_limit", "interrupted") and info.primal_solution_status == 2
+        status in ("time_limit", "interrupted", "stopped") and info.primal_solution_status == 2
     ):
         x = np.array(h.getSolution().col_value, dtype=np.float64)
         obj = float(info.objective_function_value) * sign
@@ -93,3 +99,27 @@ def solve_highs(
     else:
         bound = obj
     return SolveResult(status, x, obj, bound, time.perf_counter() - t0, "highs")
+
+
+def _subscribe_stops(h, sign: float, objective_stop: float | None, bound_stop: float | None):  # type: ignore[no-untyped-def]
+    """Interrupt the MIP search once an incumbent or the dual bound settles the stop test.
+
+    HiGHS minimises ``sign * c @ x`` internally, so both thresholds are mapped by ``sign``.
+    Returns a one-element list that becomes ``[True]`` when the callback fired.
+    """
+    if objective_stop is None and bound_stop is None:
+        return None
+    primal = None if objective_stop is None else sign * float(objective_stop)
+    dual = None if bound_stop is None else sign * float(bound_stop)
+    fired = [False]
+
+    def check(event) -> None:  # type: ignore[no-untyped-def]
+        out = event.data_out
+        if (primal is not None and out.mip_primal_bound <= primal) or (
+            dual is not None and out.mip_dual_bound >= dual
+        ):
+            fired[0] = True
+            event.interrupt()
+
+    h.cbMipInterrupt.subscribe(check)
+    return fired

@@ -50,6 +50,8 @@ def solve_scip(
     time_limit: float | None = None,
     mip_gap: float = 1e-9,
     options: dict[str, object] | None = None,
+    objective_stop: float | None = None,
+    bound_stop: float | None = None,
 ) -> SolveResult:
     t0 = time.perf_counter()
     model, xs = build_scip_model(problem)
@@ -57,6 +59,10 @@ def solve_scip(
     if time_limit is not None:
         model.setParam("limits/time", float(max(time_limit, 1e-3)))
     model.setParam("limits/gap", float(mip_gap))
+    if problem.is_mip and objective_stop is not None:
+        model.setParam("limits/primal", float(objective_stop))
+    if problem.is_mip and bound_stop is not None:
+        model.setParam("limits/dual", float(bound_stop))
     for k, v in (options or {}).items():
         model.setParam(k, v)
     model.optimize()
@@ -69,10 +75,12 @@ def solve_scip(
         "timelimit": "time_limit",
         "userinterrupt": "interrupted",
         "gaplimit": "optimal",
+        "primallimit": "stopped",
+        "duallimit": "stopped",
     }.get(st, "error")
     x = None
     obj = math.nan
-    if model.getNSols() > 0 and status in ("optimal", "time_limit", "interrupted"):
+    if model.getNSols() > 0 and status in ("optimal", "time_limit", "interrupted", "stopped"):
         sol = model.getBestSol()
         x = np.array([model.getSolVal(sol, v) for v in xs])
         obj = float(model.getSolObjVal(sol))
