@@ -34,6 +34,16 @@ _EXPORTS: dict[str, str] = {
     "parse_domain": "domain",
     # --- solvers
     "solve_lp": "solvers",
+    # --- bounds
+    "bound_regions": "bounds",
+    "Bound": "bounds",
+    "BoundReport": "bounds",
+    "BoundConditionError": "bounds",
+    "zaslavsky": "bounds",
+    "serra2018_bound": "bounds",
+    "cai2023_bound": "bounds",
+    "network_aware_bound": "bounds",
+    "rank_distribution": "bounds",
     # --- infrastructure
     "Budget": "_budget",
     # --- exceptions
@@ -67,6 +77,17 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._budget import Budget
+    from .bounds import (
+        Bound,
+        BoundConditionError,
+        BoundReport,
+        bound_regions,
+        cai2023_bound,
+        network_aware_bound,
+        rank_distribution,
+        serra2018_bound,
+        zaslavsky,
+    )
     from .domain import AffineSubspace, Box, Domain, LInfBall, Polytope, parse_domain
     from .exceptions import (
         DimensionError,
