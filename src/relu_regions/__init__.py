@@ -25,6 +25,14 @@ _EXPORTS: dict[str, str] = {
     "random_network": "network",
     "load_network": "network",
     "save_network": "network",
+    # --- network: model import/export (io)
+    "from_torch": "network",
+    "from_state_dict": "network",
+    "to_torch": "network",
+    "to_torchscript": "network",
+    "from_onnx": "network",
+    "to_onnx": "network",
+    "UntrustedPickleError": "exceptions",
     # --- domains
     "Domain": "domain",
     "Box": "domain",
@@ -115,8 +123,21 @@ if TYPE_CHECKING:  # pragma: no cover
         TrainingError,
         UnknownChoiceError,
         UnsupportedLayerError,
+        UntrustedPickleError,
     )
-    from .network import Layer, Network, load_network, random_network, save_network
+    from .network import (
+        Layer,
+        Network,
+        from_onnx,
+        from_state_dict,
+        from_torch,
+        load_network,
+        random_network,
+        save_network,
+        to_onnx,
+        to_torch,
+        to_torchscript,
+    )
     from .report import Report, build_report
     from .solvers import solve_lp
     from .train import TrainResult, evaluate_network, train_network

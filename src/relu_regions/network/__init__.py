@@ -1,6 +1,8 @@
 """The network representation and its loaders/savers."""
 
 from ._network import Layer, Network, random_network
+from ._onnx import from_onnx, to_onnx
+from ._torch import from_state_dict, from_torch, to_torch, to_torchscript
 from .io import FORMATS, ModelFormat, detect_format, load_network, save_network
 
 __all__ = [
@@ -12,4 +14,10 @@ __all__ = [
     "detect_format",
     "ModelFormat",
     "FORMATS",
+    "from_torch",
+    "from_state_dict",
+    "to_torch",
+    "to_torchscript",
+    "from_onnx",
+    "to_onnx",
 ]
