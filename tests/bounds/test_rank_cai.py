@@ -156,3 +156,12 @@ def test_sampled_2x400_case():
     info = b.details["rank_distributions"]
     assert all(d["samples"] >= 50 for d in info)
     assert b.log10 < serra2018_bound([784, 400, 400]).log10
+
+
+@pytest.mark.parametrize("p", [0.06, 0.2])  # sparse position draws and dense masks
+def test_structural_sampling_matches_the_papers_svd_sampling_in_distribution(p):
+    a = rank_distribution(12, 12, p, estimator="sampled", seed=5, rank_method="structural")
+    b = rank_distribution(12, 12, p, estimator="sampled", seed=6, rank_method="numerical")
+    sd = np.sqrt(np.sum(a.pmf * (np.arange(13) - a.mean) ** 2))
+    n = min(a.samples, b.samples)
+    assert abs(a.mean - b.mean) < 4 * sd * np.sqrt(2 / n) + 1e-9

@@ -52,6 +52,7 @@ __all__ = ["RankDistribution", "rank_distribution", "RANK_ESTIMATORS", "check_de
 INITIAL_SAMPLES = 50
 SAMPLES_PER_RANK = 50
 _BATCH_BYTES = 1 << 26
+_SPARSE_DENSITY = 0.1  # below this, masks are drawn as sparse position lists
 
 
 def check_density(p: Any, what: str = "density") -> float:
@@ -137,6 +138,27 @@ def _matrix_ranks(masks: np.ndarray, values: np.ndarray | None, method: str) -> 
     return np.array([structural_rank(csr_matrix(m)) for m in masks], dtype=np.int64)
 
 
+def _structural_ranks(rows: int, cols: int, density: float, b: int, rng: np.random.Generator) -> list[int]:
+    """Structural ranks of ``b`` random masks with i.i.d. Bernoulli(``density``) entries.
+
+    Sparse masks are drawn as ``nnz ~ Binomial(rows * cols, density)`` positions chosen
+    uniformly without replacement (the same distribution, without a dense array).
+    """
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import structural_rank
+
+    out = []
+    for _ in range(b):
+        if density <= _SPARSE_DENSITY:
+            nnz = int(rng.binomial(rows * cols, density))
+            idx = rng.choice(rows * cols, size=nnz, replace=False)
+            m = csr_matrix((np.ones(nnz, dtype=np.int8), (idx // cols, idx % cols)), shape=(rows, cols))
+        else:
+            m = csr_matrix(rng.random((rows, cols)) < density)
+        out.append(int(structural_rank(m)))
+    return out
+
+
 def _sampled(
     rows: int,
     cols: int,
@@ -154,8 +176,7 @@ def _sampled(
     if density == 1.0:
         return _point_mass(rows, min(rows, cols)), 0, True, rank_method
     rng = np.random.default_rng(seed)
-    per = rows * cols * (9 if rank_method == "numerical" else 1)
-    cap = max(1, _BATCH_BYTES // per)
+    cap = max(1, _BATCH_BYTES // (rows * cols * 9)) if rank_method == "numerical" else 64
     counts: Counter[int] = Counter()
     drawn, target = 0, INITIAL_SAMPLES
     complete = True
@@ -164,9 +185,12 @@ def _sampled(
             complete = False
             break
         b = min(cap, target - drawn)
-        masks = rng.random((b, rows, cols)) < density
-        values = rng.standard_normal((b, rows, cols)) if rank_method == "numerical" else None
-        counts.update(int(r) for r in _matrix_ranks(masks, values, rank_method))
+        if rank_method == "numerical":
+            masks = rng.random((b, rows, cols)) < density
+            values = rng.standard_normal((b, rows, cols))
+            counts.update(int(r) for r in _matrix_ranks(masks, values, rank_method))
+        else:
+            counts.update(_structural_ranks(rows, cols, density, b, rng))
         drawn += b
         lo, hi = min(counts), max(counts)
         target = max(INITIAL_SAMPLES, (hi - lo + 1) * SAMPLES_PER_RANK)
