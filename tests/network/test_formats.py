@@ -75,7 +75,13 @@ def test_cli_convert(tmp_path, net, capsys, src, dst):
     assert main(["convert", str(inp), str(out), "--json"]) == 0
     res = json.loads(capsys.readouterr().out)
     assert res["output_format"] == detect_format(out).name
-    assert res["check"]["max_abs_difference"] == 0.0 and res["check"]["same_weights"] is True
+    check = res["check"]
+    assert check["output"]["reloaded_max_abs_difference"] == 0.0 and check["output"]["same_weights"] is True
+    assert check["source_runtime"] == {"npz": None, "onnx": "onnxruntime", "pt": "torch.jit"}[src]
+    assert check["output"]["runtime"] == {"onnx": "onnxruntime", "pt": "torch.jit", "npz": None, "ts": "torch.jit"}[dst]
+    # onnxruntime reads LeakyRelu's alpha as float32 (see relu_regions.network._onnx)
+    for diff in (check["source_max_abs_difference"], check["output"]["runtime_max_abs_difference"]):
+        assert diff is None or diff < 1e-7
     assert res["architecture"]["hidden_widths"] == [7, 6]
     assert load_network(out).allclose(net, rtol=0)
 
@@ -93,6 +99,8 @@ def test_cli_convert_conv_model_with_input_shape(tmp_path, capsys):
                  "--json"]) == 0
     res = json.loads(capsys.readouterr().out)
     assert res["architecture"]["input_shape"] == [1, 4, 4]
+    assert res["check"]["source_runtime"] == "torch.jit" and res["check"]["source_max_abs_difference"] < 1e-12
+    assert res["check"]["output"]["runtime_max_abs_difference"] < 1e-12
     back = load_network(tmp_path / "cnn.onnx")
     x = torch.randn(20, 1, 4, 4, dtype=torch.float64)
     np.testing.assert_allclose(back.forward(x.reshape(20, 16).numpy()), model(x).detach().numpy(), atol=1e-12)

@@ -1,8 +1,9 @@
 """Convert a model between formats (.npz, TorchScript .pt, ONNX, torch.save state dicts).
 
 The output format follows OUT's extension (.npz, .onnx, .pt/.pth/.ts = TorchScript) unless
---to names one.  The written file is read back and compared with the converted network on
-random inputs; the result reports the largest difference.
+--to names one.  On 256 random inputs the converted network is compared with the input
+model run in its own runtime (PyTorch, onnxruntime) and with the written file, both read
+back by relu-regions and run in its own runtime; the result reports the largest differences.
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    from ...network import detect_format, load_network, save_network
+    from ...network import detect_format, save_network
+    from ...network._check import check_file, native_forward
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -49,9 +51,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     options = {} if args.dtype == "float64" else {"dtype": args.dtype}
     path = save_network(net, args.output, format=args.to_format, **options)
     out_format = args.to_format or detect_format(path).name
-    back = load_network(path, format=out_format)
     x = np.random.default_rng(0).normal(size=(CHECK_POINTS, net.input_dim))
-    diff = float(np.max(np.abs(back.forward(x) - net.forward(x))))
+    source = native_forward(
+        args.model, x, format=in_format, input_shape=net.input_shape, trust_pickle=args.trust_pickle
+    )
+    written = check_file(net, path, x, format=out_format)
+    source_diff = float(np.max(np.abs(source[1] - net.forward(x)))) if source else None
     return {
         "input": args.model,
         "input_format": in_format,
@@ -61,8 +66,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "architecture": net.summary(),
         "check": {
             "points": CHECK_POINTS,
-            "max_abs_difference": diff,
-            "same_weights": back.allclose(net, rtol=0.0) if args.dtype == "float64" else None,
+            "source_runtime": source[0] if source else None,
+            "source_max_abs_difference": source_diff,
+            "output": written,
         },
         "notes": notes,
     }
@@ -72,11 +78,20 @@ def render(result: dict[str, Any], args: argparse.Namespace) -> str:
     arch = result["architecture"]
     widths = "-".join(str(w) for w in [arch["input_dim"], *arch["hidden_widths"], arch["output_dim"]])
     check = result["check"]
+    out = check["output"]
+    written = f"{result['output']} ({result['output_format']}, {result['dtype']}, {out['bytes']} bytes)"
     rows = [
         ("input", f"{result['input']} ({result['input_format']})"),
-        ("output", f"{result['output']} ({result['output_format']}, {result['dtype']})"),
+        ("output", written),
         ("network", f"{widths}, {arch['activation']}" + (", ReLU output" if arch["output_relu"] else "")),
         ("neurons", arch["num_neurons"]),
-        ("max |difference|", f"{check['max_abs_difference']:.3g} on {check['points']} random inputs"),
     ]
+    diff = "max |difference| {:.3g}".format
+    if check["source_runtime"]:
+        rows.append((f"input model in {check['source_runtime']}", diff(check["source_max_abs_difference"])))
+    same = ", same weights" if out["same_weights"] else ""
+    rows.append(("output read back", diff(out["reloaded_max_abs_difference"]) + same))
+    if out["runtime"]:
+        rows.append((f"output in {out['runtime']}", diff(out["runtime_max_abs_difference"])))
+    rows.append(("inputs compared", f"{check['points']} random normal points"))
     return table(rows, ["", "value"])
