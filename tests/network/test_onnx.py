@@ -138,3 +138,148 @@ def test_corrupt_onnx(tmp_path):
     (tmp_path / "junk.onnx").write_bytes(b"\xff\xfe not protobuf at all")
     with pytest.raises(ModelFormatError, match="not a readable ONNX model|invalid ONNX model"):
         load_network(tmp_path / "junk.onnx")
+
+
+# --------------------------------------------------------------------------- CNN operators
+def image_model(nodes, inits, in_shape, out_shape, elem=TensorProto.DOUBLE, opset=17):
+    graph = helper.make_graph(
+        nodes,
+        "cnn",
+        [helper.make_tensor_value_info("x", elem, ["N", *in_shape])],
+        [helper.make_tensor_value_info("y", elem, ["N", *out_shape])],
+        [numpy_helper.from_array(np.asarray(v), k) for k, v in inits.items()],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    model.ir_version = 8
+    return model
+
+
+def _check_against_ort(model, in_shape, n=40, seed=0, tol=1e-12):
+    rng = np.random.default_rng(seed)
+    net = from_onnx(model)
+    x = rng.normal(size=(n, *in_shape))
+    expected = run_ort(model, x).reshape(n, -1)
+    np.testing.assert_allclose(net.forward(x.reshape(n, -1)), expected, rtol=tol, atol=tol)
+    return net
+
+
+CNN_CASES = {
+    "conv-same-upper-strided": (
+        [helper.make_node("Conv", ["x", "W", "B"], ["y"], auto_pad="SAME_UPPER", strides=[2, 2])],
+        {"W": (3, 2, 3, 2), "B": (3,)}, (2, 5, 6)),
+    "conv-same-lower-strided": (
+        [helper.make_node("Conv", ["x", "W"], ["y"], auto_pad="SAME_LOWER", strides=[1, 2])],
+        {"W": (2, 2, 2, 3)}, (2, 5, 5)),
+    "conv-dilated-valid": (
+        [helper.make_node("Conv", ["x", "W"], ["y"], auto_pad="VALID", dilations=[2, 1])],
+        {"W": (2, 2, 2, 3)}, (2, 5, 5)),
+    "conv-asymmetric-pads-groups": (
+        [helper.make_node("Conv", ["x", "W", "B"], ["y"], pads=[1, 0, 2, 1], group=2)],
+        {"W": (4, 1, 3, 3), "B": (4,)}, (2, 4, 4)),
+    "bn-relu-maxpool-ceil": (
+        [helper.make_node("BatchNormalization", ["x", "s", "b", "m", "v"], ["n"], epsilon=1e-3),
+         helper.make_node("Relu", ["n"], ["r"]),
+         helper.make_node("MaxPool", ["r"], ["y"], kernel_shape=[3, 2], strides=[2, 2], pads=[1, 0, 1, 1],
+                          ceil_mode=1)],
+        {"s": (2,), "b": (2,), "m": (2,), "v": "var2"}, (2, 5, 6)),
+    "maxpool-dilated-default-stride": (
+        [helper.make_node("MaxPool", ["x"], ["y"], kernel_shape=[2, 2], dilations=[2, 2])],
+        {}, (1, 5, 5)),
+    "avgpool-count-include-pad": (
+        [helper.make_node("AveragePool", ["x"], ["y"], kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 0, 1],
+                          count_include_pad=1)],
+        {}, (2, 5, 5)),
+    "avgpool-exclude-pad-then-global": (
+        [helper.make_node("AveragePool", ["x"], ["a"], kernel_shape=[2, 2], pads=[1, 1, 1, 1]),
+         helper.make_node("GlobalAveragePool", ["a"], ["y"])],
+        {}, (3, 4, 4)),
+    "pad-reflect-edge-constant": (
+        [helper.make_node("Pad", ["x", "p1"], ["a"], mode="reflect"),
+         helper.make_node("Pad", ["a", "p2"], ["c"], mode="edge"),
+         helper.make_node("Pad", ["c", "p3", "v"], ["y"], mode="constant")],
+        {"p1": "pads1", "p2": "pads2", "p3": "pads3", "v": "val"}, (1, 3, 3)),
+}
+
+
+def _arrays(spec, rng):
+    special = {
+        "var2": rng.uniform(0.5, 2.0, size=2),
+        "pads1": np.array([0, 0, 1, 2, 0, 0, 2, 1], dtype=np.int64),
+        "pads2": np.array([0, 0, 0, 1, 0, 0, 1, 0], dtype=np.int64),
+        "pads3": np.array([0, 1, 1, 0, 0, 0, 0, 1], dtype=np.int64),
+        "val": np.array(0.5),
+    }
+    return {k: special[v] if isinstance(v, str) else rng.normal(size=v) for k, v in spec.items()}
+
+
+@pytest.mark.parametrize("name", sorted(CNN_CASES))
+def test_cnn_operators_match_onnxruntime(name):
+    nodes, spec, in_shape = CNN_CASES[name]
+    rng = np.random.default_rng(7)
+    # onnxruntime has no float64 Conv or AveragePool; BatchNormalization's epsilon is a
+    # float32 attribute that onnxruntime uses as is and relu-regions reads as the decimal 1e-3
+    float32 = "avgpool" in name or "conv" in name
+    tol = 1e-5 if float32 else 1e-8 if "bn" in name else 1e-12
+    elem = TensorProto.FLOAT if float32 else TensorProto.DOUBLE
+    arrays = {k: v.astype(np.float32) if float32 and v.dtype == np.float64 else v
+              for k, v in _arrays(spec, rng).items()}
+    model = image_model(nodes, arrays, in_shape, ["C", "H", "W"], elem=elem)
+    _check_against_ort(model, in_shape, tol=tol)
+
+
+def test_maxpool_onnx_becomes_relu_layers():
+    model = image_model([helper.make_node("Relu", ["x"], ["r"]),
+                         helper.make_node("MaxPool", ["r"], ["y"], kernel_shape=[2, 2], strides=[2, 2])],
+                        {}, (1, 2, 2), [1, 1, 1])
+    net = _check_against_ort(model, (1, 2, 2))
+    assert net.hidden_widths == (4, 4, 2)  # the ReLU, then two tournament levels
+
+
+def test_torch_onnx_export_of_cnn_and_mlp(tmp_path):
+    torch = pytest.importorskip("torch")
+    nn = torch.nn
+
+    class MLP(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc1, self.bn, self.fc2 = nn.Linear(16, 8), nn.BatchNorm1d(8), nn.Linear(8, 2)
+
+        def forward(self, x):
+            return self.fc2(torch.relu(self.bn(self.fc1(x.view(x.size(0), -1)))))
+
+    torch.manual_seed(0)
+    cnn = nn.Sequential(
+        nn.Conv2d(1, 3, 3, padding=1), nn.BatchNorm2d(3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(3, 2, 2),
+        nn.ReLU(), nn.AvgPool2d(2, padding=1), nn.Flatten(), nn.Dropout(), nn.Linear(2, 3),
+    )
+    for model in (MLP(), cnn):
+        for m in model.modules():
+            if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
+                m.running_mean.uniform_(-1, 1)
+                m.running_var.uniform_(0.5, 2)
+        model = model.double().eval()
+        path = tmp_path / "exported.onnx"
+        x = torch.randn(2, 1, 4, 4, dtype=torch.float64)
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(model, (x,), str(path), dynamo=False, input_names=["x"],
+                              dynamic_axes={"x": {0: "N"}})
+        net = load_network(path)
+        assert net.input_shape == (1, 4, 4)
+        xs = torch.randn(30, 1, 4, 4, dtype=torch.float64)
+        with torch.no_grad():
+            expected = model(xs).numpy()
+        np.testing.assert_allclose(net.forward(xs.reshape(30, 16).numpy()), expected, rtol=1e-9, atol=1e-11)
+
+
+def test_shape_arithmetic_that_moves_the_batch_is_refused():
+    nodes = [
+        helper.make_node("Shape", ["x"], ["s"]),
+        helper.make_node("Reshape", ["x", "s2"], ["y"]),
+        helper.make_node("Concat", ["k", "s"], ["s2"], axis=0),
+    ]
+    model = make_model(nodes[:1] + [nodes[2], nodes[1]], {"k": np.array([1], dtype=np.int64)}, [3], 3)
+    with pytest.raises(UnsupportedLayerError, match="moves or combines the batch"):
+        from_onnx(model)

@@ -5,8 +5,13 @@ Import reads a chain of operators on one running tensor with constant initialize
 batch and is refused), ``MatMul`` by a constant matrix, ``Add``/``Sub``/``Mul``/``Div`` by
 constants (so ``MatMul`` + ``Add`` is a dense layer), ``Relu``, ``LeakyRelu``,
 ``Flatten`` (axis 1), ``Reshape`` (keeping the batch dimension), ``Identity``,
-``Dropout`` (inference: the identity) and ``Constant``.  Any other operator raises
-:class:`~relu_regions.exceptions.UnsupportedLayerError` naming it.  A ``Gemm`` computes
+``Dropout`` (inference: the identity) and ``Constant``; also what ``torch.onnx.export``
+writes for common PyTorch layers: ``BatchNormalization`` (inference), ``Conv``,
+``AveragePool``, ``GlobalAveragePool``, ``Pad`` (dense matrices, like the PyTorch
+importer), ``MaxPool`` (ReLU layers, see :mod:`._maxpool`), and shape arithmetic such as
+``Shape -> Gather -> Concat -> Reshape``, which is evaluated on constants with onnx's
+reference evaluator (the batch size stands in as :data:`BATCH`).  Any other operator
+raises :class:`~relu_regions.exceptions.UnsupportedLayerError` naming it.  A ``Gemm`` computes
 
 .. math::
 
@@ -50,8 +55,13 @@ ONNX_DTYPES.add("float64", ("DOUBLE", np.float64), help="double precision (exact
 ONNX_DTYPES.add("float32", ("FLOAT", np.float32), help="single precision")
 
 SUPPORTED_OPS = (
-    "Gemm, MatMul, Add, Sub, Mul, Div, Relu, LeakyRelu, Flatten, Reshape, Identity, Dropout, Constant"
+    "Gemm, MatMul, Add, Sub, Mul, Div, Relu, LeakyRelu, Flatten, Reshape, Identity, Dropout, "
+    "BatchNormalization, Conv, AveragePool, GlobalAveragePool, MaxPool, Pad, Constant (and "
+    "shape arithmetic on constants)"
 )
+
+#: The batch size inside constant-folded shape computations (``Shape`` of the running value).
+BATCH = -(2**40) + 7
 
 
 def _first_line(exc: BaseException) -> str:
@@ -118,6 +128,12 @@ class _GraphReader:
             if node.op_type == "Constant":
                 self.consts[node.output[0]] = self._constant(node)
                 continue
+            if current not in node.input and all(not n or n in self.consts for n in node.input):
+                self._fold(node, b.where)  # e.g. Identity of an initializer, shape arithmetic
+                continue
+            if node.op_type == "Shape" and list(node.input) == [current]:
+                self.consts[node.output[0]] = self._shape_of(node, b)
+                continue
             self._check_inputs(node, current, b.where)
             handler = _HANDLERS.get(node.op_type)
             if handler is None:
@@ -151,6 +167,41 @@ class _GraphReader:
             if key in attrs:
                 return np.asarray(attrs[key])
         raise UnsupportedLayerError(f"{self.source}: Constant node '{node.name}' of an unsupported kind")
+
+    def _fold(self, node: Any, where: str) -> None:
+        """Evaluate a node whose inputs are all constants with onnx's reference evaluator."""
+        from onnx import helper
+        from onnx.reference import ReferenceEvaluator
+
+        if node.domain not in ("", "ai.onnx"):
+            raise UnsupportedLayerError(f"{where}: operator {node.domain}.{node.op_type} is not supported")
+        feeds = {n: self.consts[n] for n in node.input if n}
+        graph = helper.make_graph(
+            [node],
+            "fold",
+            [helper.make_empty_tensor_value_info(n) for n in feeds],
+            [helper.make_empty_tensor_value_info(n) for n in node.output if n],
+        )
+        try:
+            outs = ReferenceEvaluator(graph, opsets={"": self.opset}).run(None, feeds)
+        except Exception as exc:  # noqa: BLE001 - any evaluation failure
+            raise UnsupportedLayerError(
+                f"{where}: cannot evaluate {node.op_type} on constants ({_first_line(exc)})"
+            ) from None
+        for name, value in zip([n for n in node.output if n], outs, strict=True):
+            self.consts[name] = np.asarray(value)
+
+    def _shape_of(self, node: Any, b: LayerBuilder) -> np.ndarray:
+        """``Shape`` of the running value, the batch size written as :data:`BATCH`."""
+        full = np.array([BATCH, *b._shape()], dtype=np.int64)
+        a = self.attrs(node)
+        return full[int(a.get("start", 0)) : a.get("end", None)]
+
+    @property
+    def opset(self) -> int:
+        return max(
+            (int(o.version) for o in self.model.opset_import if o.domain in ("", "ai.onnx")), default=OPSET
+        )
 
     def _check_inputs(self, node: Any, current: str, where: str) -> None:
         for name in node.input:
@@ -272,7 +323,12 @@ def _flatten(r: _GraphReader, node: Any, b: LayerBuilder, current: str) -> None:
 def _reshape(r: _GraphReader, node: Any, b: LayerBuilder, current: str) -> None:
     target = [int(v) for v in r.const(node.input[1], b.where).reshape(-1)]
     allowzero = int(r.attrs(node).get("allowzero", 0))
-    if not target or not (target[0] == 0 and not allowzero or target[0] == -1 and -1 not in target[1:]):
+    if any(v == BATCH or v < -1 for v in target[1:]):
+        raise UnsupportedLayerError(f"{b.where}: Reshape moves or combines the batch dimension")
+    head_ok = target and (
+        target[0] == BATCH or (target[0] == 0 and not allowzero) or (target[0] == -1 and -1 not in target[1:])
+    )
+    if not head_ok:
         raise UnsupportedLayerError(
             f"{b.where}: Reshape to {target} does not keep the batch dimension first (use 0 or -1 there)"
         )
@@ -287,7 +343,161 @@ def _reshape(r: _GraphReader, node: Any, b: LayerBuilder, current: str) -> None:
     b.reshape(rest)
 
 
+def _float_attr(a: dict[str, Any], key: str, default: float) -> float:
+    return float32_attribute(float(a[key])) if key in a else default
+
+
+def _pads(a: dict[str, Any], spatial: Sequence[int], k: Sequence[int], s: Sequence[int],
+          d: Sequence[int], where: str) -> tuple[list[int], list[int]]:
+    """Begin and end padding per spatial axis, resolving ``auto_pad``."""
+    nd = len(spatial)
+    auto = a.get("auto_pad", b"NOTSET")
+    auto = auto.decode() if isinstance(auto, bytes) else str(auto)
+    if auto == "NOTSET":
+        pads = [int(v) for v in a.get("pads", [0] * (2 * nd))]
+        return pads[:nd], pads[nd:]
+    if auto == "VALID":
+        return [0] * nd, [0] * nd
+    if auto not in ("SAME_UPPER", "SAME_LOWER"):
+        raise UnsupportedLayerError(f"{where}: auto_pad={auto} is not supported")
+    begin, end = [], []
+    for n, kk, ss, dd in zip(spatial, k, s, d, strict=True):
+        total = max((-(-n // ss) - 1) * ss + dd * (kk - 1) + 1 - n, 0)
+        small, big = total // 2, total - total // 2
+        begin.append(small if auto == "SAME_UPPER" else big)
+        end.append(big if auto == "SAME_UPPER" else small)
+    return begin, end
+
+
+def _torch_pad_order(begin: Sequence[int], end: Sequence[int]) -> list[int]:
+    out: list[int] = []
+    for lo, hi in zip(reversed(begin), reversed(end), strict=True):
+        out += [lo, hi]
+    return out
+
+
+def _window_params(
+    r: _GraphReader, node: Any, b: LayerBuilder, kernel: Sequence[int] | None = None
+) -> Any:
+    from ._torch_ops import _spatial_rank
+
+    a = r.attrs(node)
+    k = [int(v) for v in (kernel if kernel is not None else a["kernel_shape"])]
+    nd = len(k)
+    shape = _spatial_rank(b, nd, node.op_type)
+    s = [int(v) for v in a.get("strides", [1] * nd)]
+    d = [int(v) for v in a.get("dilations", [1] * nd)]
+    begin, end = _pads(a, shape[1:], k, s, d, b.where)
+    return a, shape, k, s, d, begin, end
+
+
+def _pool_out(n: int, k: int, s: int, d: int, lo: int, hi: int, ceil: bool) -> int:
+    span = n + lo + hi - d * (k - 1) - 1
+    out = (-(-span // s) if ceil else span // s) + 1
+    if ceil and (out - 1) * s >= n + lo:  # the last window may not start in the end padding
+        out -= 1
+    return out
+
+
+def _pool_outs(shape: Sequence[int], *params: Any) -> list[int]:
+    k, s, d, begin, end, ceil = params
+    return [
+        _pool_out(n, kk, ss, dd, lo, hi, ceil)
+        for n, kk, ss, dd, lo, hi in zip(shape[1:], k, s, d, begin, end, strict=True)
+    ]
+
+
+def _batchnorm(r: _GraphReader, node: Any, b: LayerBuilder, current: str) -> None:
+    from ._torch_ops import op_batch_norm
+
+    a = r.attrs(node)
+    if a.get("training_mode", 0):
+        raise UnsupportedLayerError(f"{b.where}: BatchNormalization in training mode uses batch statistics")
+    scale, bias, mean, var = (r.const(n, b.where) for n in node.input[1:5])
+    op_batch_norm(b, mean, var, scale, bias, _float_attr(a, "epsilon", 1e-5))
+
+
+def _conv(r: _GraphReader, node: Any, b: LayerBuilder, current: str) -> None:
+    from ._torch_ops import op_conv, op_pad
+
+    W = r.const(node.input[1], b.where)
+    bias = r.const(node.input[2], b.where) if len(node.input) > 2 and node.input[2] else None
+    kernel = r.attrs(node).get("kernel_shape", W.shape[2:])
+    a, _, k, s, d, begin, end = _window_params(r, node, b, kernel=kernel)
+    if begin != end:
+        op_pad(b, _torch_pad_order(begin, end), "constant", 0.0)
+        begin = [0] * len(k)
+    op_conv(b, W, bias, s, begin, d, int(a.get("group", 1)))
+
+
+def _maxpool(r: _GraphReader, node: Any, b: LayerBuilder, current: str) -> None:
+    from ._maxpool import pool_windows
+
+    a, shape, k, s, d, begin, end = _window_params(r, node, b)
+    ceil = bool(a.get("ceil_mode", 0))
+    out = _pool_outs(shape, k, s, d, begin, end, ceil)
+    b.max_pool(pool_windows(shape, out, k, s, begin, d), (shape[0], *out))
+
+
+def _avgpool(r: _GraphReader, node: Any, b: LayerBuilder, current: str) -> None:
+    from ._torch_ops import op_avg_pool, op_pad
+
+    a, shape, k, s, d, begin, end = _window_params(r, node, b)
+    floor = _pool_outs(shape, k, s, d, begin, end, False)
+    ceil = _pool_outs(shape, k, s, d, begin, end, True)
+    if any(v != 1 for v in d) or (a.get("ceil_mode", 0) and floor != ceil):
+        raise UnsupportedLayerError(f"{b.where}: AveragePool with dilations or a ceil_mode that matters")
+    if a.get("count_include_pad", 0):
+        if any(begin) or any(end):
+            op_pad(b, _torch_pad_order(begin, end), "constant", 0.0)
+        op_avg_pool(b, k, s, 0, nd=len(k))
+    elif begin == end and all(2 * p <= kk for p, kk in zip(begin, k, strict=True)):
+        op_avg_pool(b, k, s, begin, False, False, nd=len(k))
+    else:
+        raise UnsupportedLayerError(f"{b.where}: AveragePool with asymmetric padding excluded from the mean")
+
+
+def _global_avgpool(r: _GraphReader, node: Any, b: LayerBuilder, current: str) -> None:
+    from ._torch_ops import op_adaptive_avg_pool
+
+    nd = len(b._shape()) - 1
+    op_adaptive_avg_pool(b, 1, nd=nd)
+
+
+def _pad(r: _GraphReader, node: Any, b: LayerBuilder, current: str) -> None:
+    from ._torch_ops import op_pad
+
+    a = r.attrs(node)
+    mode = a.get("mode", b"constant")
+    mode = mode.decode() if isinstance(mode, bytes) else str(mode)
+    if len(node.input) > 1 and node.input[1]:
+        pads = [int(v) for v in r.const(node.input[1], b.where).reshape(-1)]
+        has_value = len(node.input) > 2 and bool(node.input[2])
+        value = float(r.const(node.input[2], b.where).reshape(-1)[0]) if has_value else 0.0
+    else:  # opset < 11: attributes
+        pads, value = [int(v) for v in a["pads"]], float(a.get("value", 0.0))
+    if len(node.input) > 3 and node.input[3]:
+        raise UnsupportedLayerError(f"{b.where}: Pad with explicit axes is not supported")
+    rank = len(pads) // 2
+    begin, end = pads[:rank], pads[rank:]
+    if begin[0] or end[0] or min(pads) < 0:
+        raise UnsupportedLayerError(f"{b.where}: Pad of the batch dimension or negative padding")
+    modes = {"constant": "constant", "reflect": "reflect", "edge": "replicate", "wrap": "circular"}
+    if mode not in modes:
+        raise UnsupportedLayerError(f"{b.where}: Pad mode {mode} is not supported")
+    amounts = _torch_pad_order(begin[1:], end[1:])
+    while len(amounts) > 2 and amounts[-2:] == [0, 0]:  # unpadded outer axes
+        amounts = amounts[:-2]
+    op_pad(b, amounts, modes[mode], value)
+
+
 _HANDLERS = {
+    "BatchNormalization": _batchnorm,
+    "Conv": _conv,
+    "MaxPool": _maxpool,
+    "AveragePool": _avgpool,
+    "GlobalAveragePool": _global_avgpool,
+    "Pad": _pad,
     "Gemm": _gemm,
     "MatMul": _matmul,
     "Add": _arith("Add"),

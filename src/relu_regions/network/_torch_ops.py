@@ -56,7 +56,9 @@ def tuple_of(v: Any, n: int) -> tuple[int, ...]:
 def _weight(t: Any) -> Any:
     import torch
 
-    return t.detach().to(device="cpu", dtype=torch.float64)
+    if isinstance(t, torch.Tensor):
+        return t.detach().to(device="cpu", dtype=torch.float64)
+    return torch.from_numpy(np.array(t, dtype=np.float64))
 
 
 def _spatial_rank(b: LayerBuilder, nd: int, what: str) -> tuple[int, ...]:
