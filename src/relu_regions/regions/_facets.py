@@ -1,0 +1,252 @@
+"""Facets of a polytope ``{t : G t <= h}`` around a known interior point.
+
+Each finder returns the *facet-defining* rows (one representative per group of coincident
+rows) and, for each, a point in the facet's relative interior: that is all the LP
+traversal needs to cross into the neighbouring region.  Three finders, chosen by
+dimension (measured in ``benchmarks/bench_count_nd.py``; see ``../shared/SOLVERS.md``):
+
+``interval`` (k = 1)
+    the two end points of an interval, directly.
+``qhull`` (2 <= k <= 8)
+    polar duality: with ``s = h - G t0 > 0`` the dual points ``G_i / s_i`` have the convex
+    hull whose vertices are exactly the facet rows and whose facets are the polytope's
+    vertices (``t0 - n / d`` for a dual facet ``n . y + d = 0``).  One Qhull call per region;
+    the centroid of a facet's vertices lies in its relative interior.  Cost grows with the
+    number of vertices (about 2 ms per region at k = 8), but one LP costs about 0.3 ms and
+    a region needs one per non-facet row, so Qhull stays ahead up to 8 dimensions here.
+``lp``
+    ray shooting from ``t0`` along every row normal confirms most facets for free (the first
+    hyperplane hit, strictly before every other, is a facet and the hit point lies in its
+    relative interior); each remaining row gets one LP, the Chebyshev ball of the row's
+    hyperplane section, ``max r  s.t.  G_j t = h_j,  G_i t + |G_i| r <= h_i``, and is a facet
+    iff ``r > RADIUS_TOL * scale`` (Caron, McDonald & Ponic 1989, redundancy by LP).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+
+from .._typing import FloatArray, IntArray
+from ..exceptions import SolverError
+from ._polytope import RADIUS_TOL, live_rows
+
+__all__ = ["Facets", "find_facets", "FACET_METHODS", "QHULL_MAX_DIM", "default_facet_method"]
+
+#: Largest chart dimension for which ``qhull`` is the default facet finder.
+QHULL_MAX_DIM = 8
+#: Random rays shot per dimension by the ``lp`` finder before it solves any LP.
+RAYS_PER_DIM = 16
+#: Relative tolerance under which two normalised rows ``(G_i, h_i)/|G_i|`` coincide.
+COINCIDE_TOL = 1e-10
+
+
+@dataclasses.dataclass(frozen=True)
+class Facets:
+    """Facet rows (indices into ``G``) and one relative-interior point per facet."""
+
+    rows: IntArray
+    points: FloatArray
+    vertices: FloatArray | None = None
+    lps: int = 0
+    fallback: bool = False
+
+
+def default_facet_method(k: int) -> str:
+    return "interval" if k == 1 else ("qhull" if k <= QHULL_MAX_DIM else "lp")
+
+
+def _row_norms(G: FloatArray) -> tuple[FloatArray, np.ndarray]:
+    norms = np.sqrt(np.einsum("ij,ij->i", G, G))
+    return norms, live_rows(norms)
+
+
+def _representatives(Gn: FloatArray, hn: FloatArray) -> np.ndarray:
+    """For each row, the index of the first row coinciding with it (same halfspace)."""
+    R = np.hstack([Gn, hn[:, None]])
+    m = R.shape[0]
+    rep = np.arange(m)
+    if m < 2:
+        return rep
+    scale = 1.0 + np.abs(hn).max()
+    D = np.abs(R[:, None, :] - R[None, :, :]).max(axis=2) <= COINCIDE_TOL * scale
+    first = np.argmax(D, axis=1)  # first True in each row (the diagonal guarantees one)
+    return first
+
+
+def facets_interval(G: FloatArray, h: FloatArray, t0: FloatArray, scale: float) -> Facets:
+    g = G[:, 0]
+    norms, live = _row_norms(G)
+    up = live & (g > 0)
+    lo = live & (g < 0)
+    if not up.any() or not lo.any():
+        raise SolverError("interval facets: the region is unbounded")
+    bounds = h / np.where(live, g, 1.0)
+    hi_v = float(bounds[up].min())
+    lo_v = float(bounds[lo].max())
+    tol = RADIUS_TOL * scale
+    top = int(np.flatnonzero(up & (bounds <= hi_v + tol))[0])
+    bottom = int(np.flatnonzero(lo & (bounds >= lo_v - tol))[0])
+    rows = [top, bottom]
+    pts = np.array([[hi_v], [lo_v]])
+    return Facets(np.array(rows, dtype=np.int64), pts, vertices=pts.copy())
+
+
+def facets_qhull(G: FloatArray, h: FloatArray, t0: FloatArray, scale: float) -> Facets:
+    from scipy.spatial import ConvexHull, QhullError  # type: ignore[attr-defined]
+
+    k = G.shape[1]
+    norms, live = _row_norms(G)
+    idx = np.flatnonzero(live)
+    s = h[idx] - G[idx] @ t0
+    if np.any(s <= 0):
+        raise SolverError("qhull facets: the point is not interior")
+    D = G[idx] / s[:, None]
+    try:
+        hull = ConvexHull(D, qhull_options="Qt")
+    except (QhullError, ValueError) as exc:
+        raise _QhullFailed(str(exc)) from None
+    simp = hull.simplices
+    eq = hull.equations
+    if np.any(eq[:, k] >= 0):
+        raise _QhullFailed("the interior point is not inside the dual hull")
+    V = t0 - eq[:, :k] / eq[:, k:]
+    nf = simp.shape[0]
+    inc = np.zeros((idx.size, nf))
+    inc[simp, np.arange(nf)[:, None]] = 1.0
+    cnt = inc.sum(axis=1)
+    rows_local = np.flatnonzero(cnt > 0)
+    pts = (inc[rows_local] @ V) / cnt[rows_local, None]
+    return Facets(idx[rows_local], pts, vertices=V)
+
+
+class _QhullFailed(Exception):
+    pass
+
+
+class _FacetLP:
+    """One HiGHS model per region, re-used for every candidate row (warm-started)."""
+
+    def __init__(self, Gn: FloatArray, hn: FloatArray, cap: float) -> None:
+        import highspy
+
+        self.highspy = highspy
+        m, k = Gn.shape
+        self.k = k
+        hs = highspy.Highs()
+        hs.setOptionValue("output_flag", False)
+        hs.setOptionValue("threads", 1)
+        hs.setOptionValue("primal_feasibility_tolerance", 1e-10)
+        hs.setOptionValue("dual_feasibility_tolerance", 1e-10)
+        hs.setOptionValue("presolve", "off")
+        lp = highspy.HighsLp()
+        lp.num_col_ = k + 1
+        lp.num_row_ = m
+        cost = np.zeros(k + 1)
+        cost[-1] = -1.0
+        lp.col_cost_ = cost
+        lp.col_lower_ = np.r_[np.full(k, -highspy.kHighsInf), 0.0]
+        lp.col_upper_ = np.r_[np.full(k, highspy.kHighsInf), cap]
+        lp.row_lower_ = np.full(m, -highspy.kHighsInf)
+        lp.row_upper_ = hn
+        M = np.hstack([Gn, np.ones((m, 1))])
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+        lp.a_matrix_.num_col_ = k + 1
+        lp.a_matrix_.num_row_ = m
+        lp.a_matrix_.start_ = np.arange(0, m * (k + 1) + 1, k + 1, dtype=np.int32)
+        lp.a_matrix_.index_ = np.tile(np.arange(k + 1, dtype=np.int32), m)
+        lp.a_matrix_.value_ = M.ravel()
+        hs.passModel(lp)
+        self.hs = hs
+        self.hn = hn
+
+    def section_centre(self, j: int, same: np.ndarray) -> FloatArray | None:
+        """Chebyshev ball of the section of the polytope by row ``j``'s hyperplane.
+
+        Rows in ``same`` (coinciding with ``j``) are relaxed while solving.
+        """
+        hs, inf = self.hs, self.highspy.kHighsInf
+        k = self.k
+        hs.changeRowBounds(j, float(self.hn[j]), float(self.hn[j]))
+        hs.changeCoeff(j, k, 0.0)
+        for i in same:
+            hs.changeRowBounds(int(i), -inf, inf)
+        hs.run()
+        ok = hs.getModelStatus() == self.highspy.HighsModelStatus.kOptimal
+        x = np.array(hs.getSolution().col_value[:k]) if ok else None
+        hs.changeRowBounds(j, -inf, float(self.hn[j]))
+        hs.changeCoeff(j, k, 1.0)
+        for i in same:
+            hs.changeRowBounds(int(i), -inf, float(self.hn[i]))
+        return x
+
+
+def facets_lp(G: FloatArray, h: FloatArray, t0: FloatArray, scale: float) -> Facets:
+    norms, live = _row_norms(G)
+    idx = np.flatnonzero(live)
+    Gn = G[idx] / norms[idx, None]
+    hn = h[idx] / norms[idx]
+    m = idx.size
+    rep = _representatives(Gn, hn)
+    reps = np.flatnonzero(rep == np.arange(m))
+    s = hn - Gn @ t0
+    if np.any(s <= 0):
+        raise SolverError("LP facets: the point is not interior")
+    tol = RADIUS_TOL * scale
+    k = G.shape[1]
+    # Ray shooting along each representative's normal and along random directions: the
+    # group hit first, strictly before every other, is a facet, and the hit point is in it.
+    rng = np.random.default_rng(0)
+    dirs = rng.normal(size=(RAYS_PER_DIM * k, k))
+    dirs = np.vstack([Gn[reps], dirs / np.linalg.norm(dirs, axis=1, keepdims=True)])
+    rates = Gn @ dirs.T  # (m, D)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        hit = np.where(rates > 1e-12, s[:, None] / rates, np.inf)
+    first_row = np.argmin(hit, axis=0)
+    t_first = hit[first_row, np.arange(dirs.shape[0])]
+    confirmed: dict[int, FloatArray] = {}
+    for d in np.argsort(t_first):
+        j = int(rep[first_row[d]])
+        if j in confirmed or not np.isfinite(t_first[d]):
+            continue
+        x = t0 + t_first[d] * dirs[d]
+        others = rep != j
+        rad = float(np.min(hn[others] - Gn[others] @ x)) if others.any() else math.inf
+        if rad > tol:
+            confirmed[j] = x
+    lps = 0
+    todo: list[int] = [int(r) for r in reps if int(r) not in confirmed]
+    if todo:
+        solver = _FacetLP(Gn, hn, cap=10.0 * scale)
+        for j in todo:
+            same = np.flatnonzero((rep == j) & (np.arange(m) != j))
+            xs = solver.section_centre(j, same)
+            lps += 1
+            if xs is None:
+                continue
+            others = rep != j
+            rad = float(np.min(hn[others] - Gn[others] @ xs)) if others.any() else math.inf
+            if rad > tol:
+                confirmed[j] = xs
+    rows = np.array(sorted(confirmed), dtype=np.int64)
+    pts = np.array([confirmed[int(j)] for j in rows]).reshape(-1, G.shape[1])
+    return Facets(idx[rows], pts, lps=lps)
+
+
+FACET_METHODS = {"interval": facets_interval, "qhull": facets_qhull, "lp": facets_lp}
+
+
+def find_facets(G: FloatArray, h: FloatArray, t0: FloatArray, scale: float, method: str) -> Facets:
+    """Facets of ``{G t <= h}`` (interior point ``t0``) with the named finder.
+
+    ``qhull`` falls back to ``lp`` when Qhull reports a precision problem.
+    """
+    if method == "qhull":
+        try:
+            return facets_qhull(G, h, t0, scale)
+        except _QhullFailed:
+            f = facets_lp(G, h, t0, scale)
+            return dataclasses.replace(f, fallback=True)
+    return FACET_METHODS[method](G, h, t0, scale)

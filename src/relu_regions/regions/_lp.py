@@ -1,0 +1,446 @@
+"""The ``lp`` method: exact region enumeration in any dimension by region-graph traversal.
+
+Algorithm
+---------
+Breadth-first search over the adjacency graph of the activation regions inside a bounded
+domain ``D = {t : G t <= h}`` (chart coordinates).  The regions of a ReLU network are
+polytopes that meet face to face across neuron hyperplanes (each pre-activation is
+continuous), so the graph is connected and every region is reached from any other:
+
+1. *Seed*: the best of a few random points near the domain's Chebyshev centre (largest
+   certified inscribed ball in its own region), centred by one Chebyshev LP.
+2. *Facets*: for the region ``R_s = {t : (2 s_i - 1) z_i(t) >= 0, t in D}`` find its facet
+   rows and a point ``x_f`` in each facet's relative interior
+   (:mod:`~relu_regions.regions._facets`: Qhull in 2-8 dimensions, LPs above).  Facets on
+   the domain's boundary have no neighbour.
+3. *Crossing* (the limit rule): the neighbour across facet ``F`` (outward unit normal
+   ``n``) is the pattern of ``x_f + eps n`` for small ``eps > 0``; layer by layer,
+
+   .. math::
+
+       s'_i = \\begin{cases} [z_i(x_f) > 0] & \\text{if } x_f \\text{ is not within }
+       \\text{TIGHT\\_TOL of } z_i\\text{'s hyperplane} \\\\
+       [\\nabla z_i^{(s')} \\cdot n > 0] & \\text{otherwise,}\\end{cases}
+
+   where the gradient uses the new pattern of the earlier layers.  Neurons tight on the
+   whole facet (the flipped one and any coinciding with it: duplicates, later neurons
+   bending along it) are resolved together; a neuron with zero gradient there is constant
+   (identically zero) on the neighbour and stays inactive, so it splits nothing.
+4. *Witness*: ``p = x_f + eps n`` with ``eps`` half the largest step that stays in the
+   neighbour's polytope; the neighbour counts when the ball certified at ``p`` (or, failing
+   that, its Chebyshev LP centre) has radius ``> RADIUS_TOL * scale``
+   (:mod:`~relu_regions.regions._polytope`).  Only full-dimensional regions count.
+
+Certificate: every facet of every region was crossed and its neighbour found (or proven
+thinner than the tolerance), the adjacency found is symmetric (each facet was seen from both
+sides), and optionally (``volumes=True``) the regions' volumes sum to the domain's.
+Stopped by a time limit or Ctrl-C, the regions found so far are returned: each has a
+certified interior point, so their number is a lower bound.
+
+Examples
+--------
+>>> from relu_regions import Box, random_network
+>>> from relu_regions.regions import count_regions
+>>> net = random_network([3, 8, 8, 1], seed=1, bias_std=0.1)
+>>> res = count_regions(net, Box([-1, -1, -1], [1, 1, 1]), method="lp")
+>>> res.regions, res.exact
+(681, True)
+
+References: Serra, Tjandraatmadja & Ramalingam (2018) and Cai et al. (2023, Sec. 5) for the
+counted objects (full-dimensional activation regions); Hanin & Rolnick (2019, Lemma 3) for
+their convexity.  The traversal is the classical reverse-search/adjacency enumeration of
+polyhedral complexes (Avis & Fukuda 1996) specialised to bent-hyperplane arrangements.
+"""
+
+from __future__ import annotations
+
+import collections
+import math
+from typing import Any
+
+import numpy as np
+
+from .._budget import Budget, progress_bar
+from .._typing import BoolArray, FloatArray, IntArray
+from ..exceptions import DomainError, SolverError
+from ..network import Network
+from ._facets import default_facet_method, find_facets
+from ._polytope import (
+    RADIUS_TOL,
+    TIGHT_TOL,
+    ActLayer,
+    activated_layers,
+    chebyshev,
+    domain_scale,
+    live_rows,
+    pattern_rows,
+    radius_at,
+    region_halfspaces,
+)
+from ._types import ENGINES, EngineInfo, EngineResult
+
+__all__ = ["lp_engine", "lp_serial", "cross_facets", "DIR_TOL"]
+
+#: A tight neuron turns active across a facet when ``grad z . n > DIR_TOL |grad z|``; a
+#: tight neuron with ``|grad z . n| <= DIR_TOL |grad z|`` (hyperplane transversal to the
+#: facet at the facet point) makes the crossing ambiguous.
+DIR_TOL = 1e-6
+#: Witness points closer than ``CENTRE_TOL * scale`` to their region's boundary are moved to
+#: the region's Chebyshev centre before Qhull sees them (its dual points scale with 1/slack).
+CENTRE_TOL = 1e-5
+
+
+def cross_facets(
+    layers: list[ActLayer], X: FloatArray, rows: IntArray, normals: FloatArray, scale: float
+) -> tuple[BoolArray, BoolArray]:
+    """Patterns just across facets, by the limit rule (module docstring, step 3).
+
+    Parameters
+    ----------
+    layers:
+        activated layers of the chart network.
+    X, rows, normals:
+        ``(F, k)`` facet points, the neuron defining each facet (always tight there) and
+        unit normals pointing into the neighbour.
+    scale:
+        the domain's Chebyshev radius.
+
+    Returns
+    -------
+    patterns, ambiguous:
+        ``(F, N)`` neighbour patterns and a flag per facet for an ambiguous crossing.
+    """
+    F, k = X.shape
+    H = X
+    dH = normals
+    J: FloatArray = np.broadcast_to(np.eye(k), (F, k, k))
+    pats = []
+    ambiguous = np.zeros(F, dtype=bool)
+    start = 0
+    for W, b, slope in layers:
+        n = W.shape[0]
+        Z = H @ W.T + b
+        dZ = dH @ W.T
+        JZ = np.matmul(W, J)
+        g = np.sqrt(np.einsum("fnk,fnk->fn", JZ, JZ))
+        live = g > 1e-12 * np.maximum(g.max(axis=1, keepdims=True), 1.0)
+        mag = np.abs(H) @ np.abs(W).T + np.abs(b)
+        tight = np.abs(Z) <= TIGHT_TOL * scale * g + 1e-13 * mag
+        own = (rows >= start) & (rows < start + n)
+        tight[np.flatnonzero(own), rows[own] - start] = True
+        flat = tight & live & (np.abs(dZ) <= DIR_TOL * g)
+        ambiguous |= flat.any(axis=1)
+        active = np.where(tight, live & (dZ > DIR_TOL * g), Z > 0)
+        pats.append(active)
+        d = np.where(active, 1.0, slope)
+        H = d * Z
+        dH = d * dZ
+        J = d[:, :, None] * JZ
+        start += n
+    return np.concatenate(pats, axis=1), ambiguous
+
+
+def _witnesses(
+    pats: BoolArray,
+    A: FloatArray,
+    c: FloatArray,
+    X: FloatArray,
+    normals: FloatArray,
+    G_dom: FloatArray,
+    h_dom: FloatArray,
+    scale: float,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Points ``x_f + eps n`` inside each neighbour and their certified radii (vectorised).
+
+    Returns ``(points, radii, G, h)`` with the neighbours' H-representations ``(F, m, k)``.
+    """
+    F = pats.shape[0]
+    sign = np.where(pats, -1.0, 1.0)
+    G = np.concatenate([sign[:, :, None] * A, np.broadcast_to(G_dom, (F, *G_dom.shape))], axis=1)
+    h = np.concatenate([-sign * c, np.broadcast_to(h_dom, (F, h_dom.size))], axis=1)
+    norms = np.sqrt(np.einsum("fmk,fmk->fm", G, G))
+    live = norms > 1e-12 * np.maximum(norms.max(axis=1, keepdims=True), 1.0)
+    slack0 = h - np.einsum("fmk,fk->fm", G, X)
+    rate = np.einsum("fmk,fk->fm", G, normals)
+    moving = live & (rate > DIR_TOL * norms)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        steps = np.where(moving, np.maximum(slack0, 0.0) / rate, np.inf)
+    eps = np.minimum(0.5 * steps.min(axis=1), scale)
+    P = X + eps[:, None] * normals
+    slack = h - np.einsum("fmk,fk->fm", G, P)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dist = np.where(live, slack / norms, np.inf)
+    radii = dist.min(axis=1)
+    return P, radii, G, h
+
+
+def _seed(
+    net: Network,
+    layers: list[ActLayer],
+    G_dom: FloatArray,
+    h_dom: FloatArray,
+    centre: FloatArray,
+    scale: float,
+    rng: np.random.Generator,
+) -> tuple[BoolArray, FloatArray, int]:
+    """A first region: the sampled point with the largest certified ball in its region."""
+    k = net.input_dim
+    tol = RADIUS_TOL * scale
+    lps = 0
+    for _ in range(10):
+        U = rng.normal(size=(64, k))
+        U /= np.linalg.norm(U, axis=1, keepdims=True)
+        U *= 0.9 * scale * rng.uniform(0, 1, size=(64, 1)) ** (1.0 / k)
+        T = np.vstack([centre[None, :], centre + U])
+        pats = net.pattern_vector(T)
+        A, c = pattern_rows(layers, pats)
+        radii = np.array(
+            [radius_at(*region_halfspaces(A[i], c[i], pats[i], G_dom, h_dom), T[i]) for i in range(len(T))]
+        )
+        best = int(np.argmax(radii))
+        if radii[best] > tol:
+            Gr, hr = region_halfspaces(A[best], c[best], pats[best], G_dom, h_dom)
+            x, r = chebyshev(Gr, hr)
+            lps += 1
+            if x is not None and r > radii[best]:
+                return pats[best], x, lps
+            return pats[best], T[best], lps
+    raise SolverError("lp: could not find a point in the interior of any region (degenerate domain?)")
+
+
+def _fast_cross(
+    layers: list[ActLayer],
+    S: BoolArray,
+    A: FloatArray,
+    c: FloatArray,
+    X: FloatArray,
+    rows: IntArray,
+    normals: FloatArray,
+    scale: float,
+) -> tuple[BoolArray, BoolArray]:
+    """Neighbour patterns across facets; the common case without computing any gradient.
+
+    ``S, A, c`` are the owning regions' patterns and maps (one per facet).  At a facet point
+    only the facet's own neuron is usually tight; then the neighbour differs in that bit
+    alone (earlier layers are unchanged, so the neuron's gradient is the owner's and points
+    across the facet).  Facets where other neurons are tight too (coinciding hyperplanes,
+    neurons constant on the owner) go through :func:`cross_facets`.
+    """
+    F = X.shape[0]
+    Z = np.einsum("fk,fnk->fn", X, A) + c
+    g = np.sqrt(np.einsum("fnk,fnk->fn", A, A))
+    mag = np.einsum("fk,fnk->fn", np.abs(X), np.abs(A)) + np.abs(c)
+    tight = np.abs(Z) <= TIGHT_TOL * scale * g + 1e-13 * mag
+    tight[np.arange(F), rows] = True
+    simple = tight.sum(axis=1) == 1
+    pats = S.copy()
+    pats[np.arange(F), rows] ^= True
+    amb = np.zeros(F, dtype=bool)
+    hard = np.flatnonzero(~simple)
+    if hard.size:
+        hp, ha = cross_facets(layers, X[hard], rows[hard], normals[hard], scale)
+        pats[hard] = hp
+        amb[hard] = ha
+    return pats, amb
+
+
+def lp_serial(
+    net: Network, G: FloatArray, h: FloatArray, *, budget: Budget, options: dict[str, Any]
+) -> EngineResult:
+    """Serial region-graph traversal (see the module docstring)."""
+    k = net.input_dim
+    N = net.num_neurons
+    G = np.asarray(G, dtype=np.float64).reshape(-1, k)
+    h = np.asarray(h, dtype=np.float64).ravel()
+    centre, own_scale = domain_scale(G, h)
+    scale = float(options.get("_scale") or own_scale)
+    tol = RADIUS_TOL * scale
+    if N == 0 or k == 0:
+        pat = net.pattern_vector(centre[None, :]).reshape(1, N)
+        return EngineResult(pat, centre[None, :], True, True, {"regions": 1}, {"regions": 1})
+    method = options.get("facets") or default_facet_method(k)
+    if method not in ("interval", "qhull", "lp"):
+        raise DomainError(f"unknown facet finder {method!r}; choose one of: interval, qhull, lp")
+    if method == "interval" and k != 1:
+        raise DomainError("the 'interval' facet finder works on 1-dimensional domains only")
+    if method == "qhull" and k == 1:
+        method = "interval"
+    volumes = bool(options.get("volumes", k <= 2))
+    batch_size = int(options.get("batch", 64))
+    layers = activated_layers(net)
+    rng = np.random.default_rng(options.get("seed", 0))
+    s0, p0, lps = _seed(net, layers, G, h, centre, scale, rng)
+    dom_norms = np.linalg.norm(G, axis=1)
+
+    index: dict[bytes, int] = {s0.tobytes(): 0}
+    patterns: list[BoolArray] = [s0]
+    points: list[FloatArray] = [p0]
+    queue = collections.deque([0])
+    edges: list[tuple[int, int]] = []
+    measures: dict[int, float] = {}
+    stats = collections.Counter[str]()
+    bar = progress_bar(desc="lp: regions", unit=" regions", enabled=options.get("progress"))
+    complete = True
+    while queue:
+        if budget.stop:
+            complete = False
+            break
+        batch = [queue.popleft() for _ in range(min(batch_size, len(queue)))]
+        S = np.array([patterns[i] for i in batch])
+        A, c = pattern_rows(layers, S)
+        sign = np.where(S, -1.0, 1.0)
+        GA = sign[:, :, None] * A
+        hA = -sign * c
+        Xs, rows_l, owner_l = [], [], []
+        for b, i in enumerate(batch):
+            Gr = np.vstack([GA[b], G])
+            hr = np.concatenate([hA[b], h])
+            fac = find_facets(Gr, hr, points[i], scale, method)
+            stats["facet_lps"] += fac.lps
+            stats["qhull_fallbacks"] += int(fac.fallback)
+            stats["facets"] += int(fac.rows.size)
+            if volumes:
+                measures[i] = _volume(fac.vertices, Gr, hr, points[i])
+            neuron = fac.rows < N
+            Xs.append(fac.points[neuron])
+            rows_l.append(fac.rows[neuron])
+            owner_l.append(np.full(int(neuron.sum()), b))
+        bar.update(len(batch))
+        X = np.concatenate(Xs)
+        rows = np.concatenate(rows_l)
+        owner = np.concatenate(owner_l)
+        if X.shape[0]:
+            dom_slack = h[None, :] - X @ G.T
+            inside = ~np.any(dom_slack <= tol * dom_norms, axis=1)
+            X, rows, owner = X[inside], rows[inside], owner[inside]
+        stats["crossed_facets"] += int(rows.size)
+        if not rows.size:
+            continue
+        Gf = GA[owner, rows]
+        normals = Gf / np.linalg.norm(Gf, axis=1, keepdims=True)
+        npats, amb = _fast_cross(layers, S[owner], A[owner], c[owner], X, rows, normals, scale)
+        stats["ambiguous_crossings"] += int(amb.sum())
+        keys = [row.tobytes() for row in npats]
+        first: dict[bytes, int] = {}
+        pending: list[tuple[int, bytes]] = []
+        for f, key in enumerate(keys):
+            src = batch[int(owner[f])]
+            j = index.get(key)
+            if j is not None:
+                edges.append((src, j))
+                continue
+            first.setdefault(key, f)
+            pending.append((src, key))
+        if not first:
+            continue
+        sel = np.array(list(first.values()))
+        nA, nc = pattern_rows(layers, npats[sel])
+        P, radii, Gn, hn = _witnesses(npats[sel], nA, nc, X[sel], normals[sel], G, h, scale)
+        for q, (key, f) in enumerate(first.items()):
+            point, r = P[q], float(radii[q])
+            if not r > CENTRE_TOL * scale:
+                x, r2 = chebyshev(Gn[q], hn[q])
+                stats["chebyshev_lps"] += 1
+                if x is not None and r2 > max(r, 0.0):
+                    point, r = x, r2
+            if r > tol:
+                index[key] = len(patterns)
+                queue.append(len(patterns))
+                patterns.append(npats[f])
+                points.append(point)
+            else:
+                stats["thin_neighbours"] += 1
+        for src, key in pending:
+            j = index.get(key)
+            if j is not None:
+                edges.append((src, j))
+    bar.close()
+    stats["boundary_facets"] = stats["facets"] - stats["crossed_facets"]
+    R = len(patterns)
+    details: dict[str, Any] = {
+        "regions": R,
+        "facet_finder": method,
+        "scale": scale,
+        "radius_tol": tol,
+        "lps": lps + stats["facet_lps"] + stats["chebyshev_lps"],
+        **{key: int(v) for key, v in stats.items()},
+    }
+    certificate: dict[str, Any] = {
+        "kind": "region graph closed under facet crossings",
+        "facets": int(stats["facets"]),
+        "boundary_facets": int(stats["boundary_facets"]),
+        "ambiguous_crossings": int(stats["ambiguous_crossings"]),
+        "thin_neighbours": int(stats["thin_neighbours"]),
+    }
+    exact = complete
+    if complete:
+        sym = _symmetric(edges, R)
+        certificate["adjacency_symmetric"] = sym
+        if not sym:
+            exact = False
+            details["not_exact_reason"] = (
+                "some facet was seen from one side only (numerically degenerate facets)"
+            )
+        if stats["ambiguous_crossings"]:
+            exact = False
+            details["not_exact_reason"] = "ambiguous facet crossings (a hyperplane through a facet point)"
+        if volumes and measures:
+            dom_vol = _volume(None, G, h, centre)
+            tot = float(np.sum(list(measures.values())))
+            certificate["volume_sum"] = tot
+            certificate["domain_volume"] = dom_vol
+            certificate["volume_rel_error"] = abs(tot - dom_vol) / dom_vol if dom_vol > 0 else math.nan
+    pat_arr = np.array(patterns, dtype=bool).reshape(R, N)
+    pts = np.array(points).reshape(R, k)
+    meas = np.array([measures[i] for i in range(R)]) if volumes and len(measures) == R else None
+    return EngineResult(pat_arr, pts, complete, exact, certificate, details, measures=meas)
+
+
+def _symmetric(edges: list[tuple[int, int]], R: int) -> bool:
+    if not edges:
+        return True
+    E = np.array(edges, dtype=np.int64)
+    fwd = np.unique(E[:, 0] * R + E[:, 1])
+    bwd = np.unique(E[:, 1] * R + E[:, 0])
+    return bool(fwd.size == bwd.size and np.array_equal(fwd, bwd))
+
+
+def _volume(vertices: FloatArray | None, G: FloatArray, h: FloatArray, t0: FloatArray) -> float:
+    """Length/area/volume of ``{G t <= h}`` (from its vertices when known)."""
+    k = G.shape[1]
+    if k == 1:
+        if vertices is not None:
+            return float(vertices.max() - vertices.min())
+        g = G[:, 0]
+        return float((h[g > 0] / g[g > 0]).min() - (h[g < 0] / g[g < 0]).max())
+    from scipy.spatial import ConvexHull, HalfspaceIntersection
+
+    if vertices is None:
+        norms = np.linalg.norm(G, axis=1)
+        live = live_rows(norms)
+        vertices = HalfspaceIntersection(np.hstack([G[live], -h[live, None]]), t0).intersections
+    return float(ConvexHull(vertices).volume)
+
+
+def lp_engine(
+    net: Network, G: FloatArray, h: FloatArray, *, budget: Budget, options: dict[str, Any]
+) -> EngineResult:
+    """Engine entry point: serial traversal, or parallel over first-layer cells."""
+    from ._parallel import run_parallel, wants_parallel
+
+    if wants_parallel(options):
+        return run_parallel(lp_serial, net, G, h, budget=budget, options=options)
+    return lp_serial(net, G, h, budget=budget, options=options)
+
+
+ENGINES.add(
+    "lp",
+    EngineInfo(
+        lp_engine,
+        exact=True,
+        max_dim=None,
+        needs_bounded=True,
+        parallel=True,
+        description="region-graph traversal with LPs/Qhull: exact in any dimension, bounded domains",
+    ),
+)

@@ -1,0 +1,221 @@
+"""Polytope helpers shared by the exact engines: H-representations, tolerances, Chebyshev balls.
+
+An activation region with pattern ``s`` is the polytope (Hanin & Rolnick 2019, Lemma 3)
+
+.. math::
+
+    R_s = \\{t \\in D : (2 s_i - 1)\\, z_i(t) \\ge 0 \\ \\forall i\\},
+    \\qquad z_i(t) = a_i^{(s)} \\cdot t + c_i^{(s)},
+
+where ``(a_i, c_i)`` is neuron ``i``'s pre-activation map under the pattern of the earlier
+layers.  In matrix form ``G t <= h`` with rows ``G_i = -(2 s_i - 1) a_i``,
+``h_i = (2 s_i - 1) c_i``, followed by the domain's rows.
+
+Full-dimensionality (Cai et al. 2023, Sec. 5)
+---------------------------------------------
+A region counts when it contains a ball of radius ``> RADIUS_TOL * scale`` where ``scale``
+is the Chebyshev radius of the domain (both in chart coordinates).  The radius is always
+*certified in float64* by evaluating ``min_i (h_i - G_i t) / |G_i|`` at an explicit point
+``t``; LPs are only used to find good points, never trusted for the radius itself.  Rows with
+``|G_i| = 0`` (a neuron constant on the region) constrain nothing: a constant neuron
+splits nothing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from .._typing import BoolArray, FloatArray
+from ..exceptions import SolverError
+from ..network import Network
+
+__all__ = [
+    "RADIUS_TOL",
+    "TIGHT_TOL",
+    "ZERO_ROW_TOL",
+    "ActLayer",
+    "activated_layers",
+    "pattern_rows",
+    "region_halfspaces",
+    "live_rows",
+    "constant_rows_violated",
+    "chebyshev",
+    "radius_at",
+    "domain_scale",
+]
+
+#: A region counts when it contains a ball of radius ``> RADIUS_TOL * scale`` (``scale``: the
+#: Chebyshev radius of the domain).  Well above float64 round-off of the rows (~1e-15) and
+#: well below any region a network of practical size produces on a unit-size domain.
+RADIUS_TOL = 1e-9
+#: A neuron is *tight* at a point when the point lies within ``TIGHT_TOL * scale`` of the
+#: neuron's hyperplane (``|z| <= TIGHT_TOL * scale * |grad z|``).
+TIGHT_TOL = 1e-9
+#: A row whose gradient norm is below ``ZERO_ROW_TOL`` times the largest row norm of its
+#: layer is treated as constant (the neuron is constant on the region and splits nothing).
+ZERO_ROW_TOL = 1e-12
+
+ActLayer = tuple[FloatArray, FloatArray, float]
+
+
+def activated_layers(net: Network) -> list[ActLayer]:
+    """``(W, b, slope)`` of every activated layer (the layers whose neurons form the pattern)."""
+    return [(L.weight, L.bias, float(L.slope)) for L in net.activated_layers]  # type: ignore[arg-type]
+
+
+def pattern_rows(
+    layers: Sequence[ActLayer], patterns: BoolArray
+) -> tuple[FloatArray, FloatArray]:
+    """Pre-activation maps of a batch of patterns: ``z = A t + c`` per neuron.
+
+    Parameters
+    ----------
+    layers:
+        :func:`activated_layers` of the (chart) network.
+    patterns:
+        ``(P, N)`` boolean patterns.
+
+    Returns
+    -------
+    A, c:
+        ``(P, N, k)`` gradients and ``(P, N)`` offsets of every neuron's pre-activation on
+        each pattern's region.
+    """
+    P = patterns.shape[0]
+    W0, b0, _ = layers[0]
+    k = W0.shape[1]
+    As: list[FloatArray] = []
+    cs: list[FloatArray] = []
+    A = np.broadcast_to(W0, (P, *W0.shape))
+    c = np.broadcast_to(b0, (P, b0.size))
+    start = 0
+    for li, (W, b, slope) in enumerate(layers):
+        if li > 0:
+            A = np.matmul(W, A)
+            c = c @ W.T + b
+        n = W.shape[0]
+        As.append(A)
+        cs.append(c)
+        d = np.where(patterns[:, start : start + n], 1.0, slope)
+        A = d[:, :, None] * A
+        c = d * c
+        start += n
+    return np.concatenate(As, axis=1).reshape(P, -1, k), np.concatenate(cs, axis=1)
+
+
+def region_halfspaces(
+    A: FloatArray, c: FloatArray, pattern: BoolArray, G_dom: FloatArray, h_dom: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """``(G, h)`` of one region from its neuron maps ``(A, c)`` (``(N, k)``, ``(N,)``).
+
+    An *active* neuron must be strictly positive; for a neuron constant on the region that
+    strictness is lost in ``G t <= h`` (``0 t <= c`` holds at ``c = 0``), so such a row gets
+    ``h = -1`` (infeasible) when its constant is not positive: a neuron identically zero on
+    a region is inactive there, never active.
+    """
+    sign = np.where(pattern, -1.0, 1.0)
+    hA = -sign * c
+    norms = np.sqrt(np.einsum("ij,ij->i", A, A))
+    const = ~live_rows(norms)
+    if const.any():
+        bad = const & pattern & (c <= 1e-12 * max(1.0, float(np.abs(c).max())))
+        hA = np.where(bad, -1.0, hA)
+    return np.vstack([sign[:, None] * A, G_dom]), np.concatenate([hA, h_dom])
+
+
+def radius_at(G: FloatArray, h: FloatArray, t: FloatArray) -> float:
+    """Certified radius of a ball around ``t`` inside ``{G t <= h}``: ``min (h - G t)/|G|``.
+
+    Rows with (numerically) zero gradient belong to neurons that are constant on the
+    region: they make the radius ``-inf`` when violated (:func:`constant_rows_violated`)
+    and are skipped otherwise.
+    """
+    norms = np.sqrt(np.einsum("ij,ij->i", G, G))
+    slack = h - G @ t
+    big = live_rows(norms)
+    if constant_rows_violated(big, h):
+        return -math.inf
+    if not np.any(big):
+        return math.inf
+    return float(np.min(slack[big] / norms[big]))
+
+
+def live_rows(norms: FloatArray) -> BoolArray:
+    """Rows whose gradient is not (numerically) zero; see :data:`ZERO_ROW_TOL`."""
+    return norms > ZERO_ROW_TOL * max(float(norms.max(initial=0.0)), 1.0)  # type: ignore[no-any-return]
+
+
+def constant_rows_violated(live: BoolArray, h: FloatArray) -> bool:
+    """Whether a constant row ``0 t <= h_i`` fails, i.e. ``h_i < 0`` beyond round-off.
+
+    Such a row is a neuron whose constant pre-activation has the sign opposite to the
+    pattern's: the pattern has no region at all.
+    """
+    dead = ~live
+    if not dead.any():
+        return False
+    return bool(np.any(h[dead] < -1e-12 * max(1.0, float(np.abs(h).max()))))
+
+
+def chebyshev(
+    G: FloatArray, h: FloatArray, *, cap: float = 1e6
+) -> tuple[FloatArray | None, float]:
+    """Chebyshev centre of ``{t : G t <= h}`` by one LP (HiGHS, called directly).
+
+    .. math:: \\max_{t, r} r \\quad \\text{s.t.} \\quad G_i t + |G_i| r \\le h_i,\\ 0 \\le r \\le cap
+
+    Returns ``(centre, certified_radius)``; the radius is re-evaluated in float64 at the
+    returned centre with :func:`radius_at` (``-inf`` and ``None`` when the LP is infeasible).
+    """
+    import highspy
+
+    norms = np.sqrt(np.einsum("ij,ij->i", G, G))
+    keep = live_rows(norms)
+    if constant_rows_violated(keep, h):
+        return None, -math.inf
+    Gk, hk, nk = G[keep], h[keep], norms[keep]
+    m, k = Gk.shape
+    hs = highspy.Highs()
+    hs.setOptionValue("output_flag", False)
+    hs.setOptionValue("threads", 1)
+    hs.setOptionValue("primal_feasibility_tolerance", 1e-10)
+    hs.setOptionValue("dual_feasibility_tolerance", 1e-10)
+    lp = highspy.HighsLp()
+    lp.num_col_ = k + 1
+    lp.num_row_ = m
+    cost = np.zeros(k + 1)
+    cost[-1] = -1.0
+    lp.col_cost_ = cost
+    lp.col_lower_ = np.r_[np.full(k, -highspy.kHighsInf), 0.0]
+    lp.col_upper_ = np.r_[np.full(k, highspy.kHighsInf), cap]
+    lp.row_lower_ = np.full(m, -highspy.kHighsInf)
+    lp.row_upper_ = hk
+    M = np.hstack([Gk, nk[:, None]])
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.num_col_ = k + 1
+    lp.a_matrix_.num_row_ = m
+    lp.a_matrix_.start_ = np.arange(0, m * (k + 1) + 1, k + 1, dtype=np.int32)
+    lp.a_matrix_.index_ = np.tile(np.arange(k + 1, dtype=np.int32), m)
+    lp.a_matrix_.value_ = M.ravel()
+    hs.passModel(lp)
+    hs.run()
+    status = hs.getModelStatus()
+    if status == highspy.HighsModelStatus.kInfeasible:
+        return None, -math.inf
+    if status != highspy.HighsModelStatus.kOptimal:
+        raise SolverError(f"HiGHS could not solve a Chebyshev-ball LP: {hs.modelStatusToString(status)}")
+    x = np.array(hs.getSolution().col_value[:k], dtype=np.float64)
+    return x, radius_at(G, h, x)
+
+
+def domain_scale(G: FloatArray, h: FloatArray) -> tuple[FloatArray, float]:
+    """Chebyshev centre and radius of the (bounded) domain ``{G t <= h}``."""
+    from ..exceptions import EmptyDomainError
+
+    x, r = chebyshev(G, h)
+    if x is None or not r > 0:
+        raise EmptyDomainError("the domain has no interior in its chart (it is empty or flat)")
+    return x, r
