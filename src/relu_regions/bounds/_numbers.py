@@ -25,6 +25,7 @@ __all__ = [
     "binomial_prefix_sums",
     "log_binomial_row",
     "LN10",
+    "format_magnitude",
 ]
 
 LN10 = math.log(10.0)
@@ -123,3 +124,21 @@ def as_float(v: int | Fraction | float) -> float | None:
     except OverflowError:
         return None
     return f if math.isfinite(f) else None
+
+
+def format_magnitude(value: int | float | None, log10: float) -> str:
+    """Exact integers up to 24 digits, small floats as is, otherwise ``m.mmmme+EEE`` from ``log10``.
+
+    Examples
+    --------
+    >>> format_magnitude(40, math.log10(40)), format_magnitude(None, 345.51930)
+    ('40', '3.3060e+345')
+    """
+    if isinstance(value, int) and log10 < 24:
+        return str(value)
+    if isinstance(value, float) and value < 1e12:
+        return f"{value:.6g}"
+    if not math.isfinite(log10):
+        return str(value)
+    e = math.floor(log10)
+    return f"{10 ** (log10 - e):.4f}e+{e}"

@@ -9,7 +9,6 @@ however large; every bound also has its log10.
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from typing import Any
 
@@ -83,20 +82,10 @@ def run(args: argparse.Namespace) -> Any:
     )
 
 
-def format_value(value: Any, log10: float) -> str:
-    """Exact integers up to 24 digits, otherwise ``m.mmmme+EEE`` from ``log10``."""
-    if isinstance(value, int) and log10 < 24:
-        return str(value)
-    if isinstance(value, float) and value < 1e12:
-        return f"{value:.6g}"
-    if not math.isfinite(log10):
-        return str(value)
-    e = math.floor(log10)
-    return f"{10 ** (log10 - e):.4f}e+{e}"
-
-
 def render(result: Any, args: argparse.Namespace) -> str:
-    rows = [(b.name, b.kind, format_value(b.value, b.log10), f"{b.log10:.4f}",
+    from ...bounds._numbers import format_magnitude
+
+    rows = [(b.name, b.kind, format_magnitude(b.value, b.log10), f"{b.log10:.4f}",
              "exact" if b.exact else "float") for b in result.ordered()]
     arch = "-".join(map(str, result.widths))
     head = f"bounds on the number of regions of {arch}"
