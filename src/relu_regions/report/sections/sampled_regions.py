@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ...domain import _sample_chart
+from ...domain import Box, _sample_chart
 from ...regions import count_regions
 from ...regions._sample import BOUNDARY_TOL
 from .._context import ReportContext
@@ -24,8 +24,11 @@ from ..figures import new_figure, save_figure
 ORDER = 20
 TITLE = "Activation regions on the data's bounding box (sampled lower bound)"
 
-#: Default number of uniform samples (``options["samples"]``).
+#: Default number of uniform samples (``options["samples"]``) ...
 DEFAULT_SAMPLES = 100_000
+#: ... reduced by default so that one ``(samples, input_dim)`` float64 array stays below
+#: this many entries (200 MB), e.g. 25,510 samples for 784-pixel MNIST.
+MAX_ENTRIES = 25_000_000
 
 
 def _checkpoints(n: int) -> list[int]:
@@ -37,6 +40,10 @@ def _sample(ctx: ReportContext, n: int) -> tuple[np.ndarray, np.ndarray]:
     """``n`` uniform domain points: ``(X, T)`` in input and chart coordinates."""
     ch = ctx.domain.chart()
     T = _sample_chart(ch, n, ctx.rng("sampled_regions"))
+    if isinstance(ctx.domain, Box):  # the chart basis selects the free coordinates: no matmul
+        X = np.broadcast_to(ch.origin, (n, ch.origin.size)).copy()
+        X[:, ctx.domain.lower < ctx.domain.upper] = T
+        return X, T
     return ch.to_ambient(T), T
 
 
@@ -56,7 +63,7 @@ def saturation_curve(net: Any, X: np.ndarray, checkpoints: list[int]) -> list[li
 
 
 def build(ctx: ReportContext) -> dict[str, Any]:
-    n = int(ctx.option("samples", DEFAULT_SAMPLES))
+    n = int(ctx.option("samples", min(DEFAULT_SAMPLES, MAX_ENTRIES // ctx.net.input_dim)))
     ctx.progress(f"sampling {n:,} points of the domain")
     X, T = _sample(ctx, n)
     res = count_regions(
