@@ -1,0 +1,87 @@
+"""The ``milp`` engine (the papers' formulation) against ``lp`` and brute force, per solver."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from relu_regions import Box, UnknownChoiceError, random_network
+from relu_regions.regions import count_regions, enumerate_regions
+from relu_regions.regions._milp import build_region_milp
+from relu_regions.solvers import solver_available
+
+from ._reference import brute_force_patterns, chart_problem, pattern_set
+from .test_lp import DEGENERATE
+
+SOLVERS = [
+    pytest.param(s, marks=pytest.mark.skipif(not solver_available(s), reason=f"{s} not installed"))
+    for s in ("highs", "scip", "gurobi")
+]
+
+
+def _box(k: int) -> Box:
+    return Box(-np.ones(k), np.ones(k))
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+@pytest.mark.parametrize(("widths", "seed"), [([2, 4, 3, 1], 0), ([2, 6, 1], 3), ([3, 3, 2, 1], 4), ([4, 3, 2, 1], 6)])
+def test_milp_equals_lp_and_brute_force(solver, widths, seed):
+    net = random_network(widths, seed=seed)
+    dom = _box(widths[0])
+    m = enumerate_regions(net, dom, method="milp", solver=solver)
+    assert m.count.exact and m.count.details["solver"] == solver
+    lp = enumerate_regions(net, dom, method="lp")
+    assert pattern_set(m.patterns) == pattern_set(lp.patterns)
+    assert pattern_set(m.patterns) == brute_force_patterns(*chart_problem(net, dom))
+    np.testing.assert_array_equal(net.pattern_vector(m.interior_points), m.patterns)
+
+
+@pytest.mark.parametrize("solver", [p for p in SOLVERS if p.values[0] != "highs"])
+def test_milp_larger_net_with_fast_solvers(solver):
+    net = random_network([3, 6, 5, 1], seed=4, bias_std=0.2)
+    m = count_regions(net, _box(3), method="milp", solver=solver)
+    assert m.exact and m.regions == count_regions(net, _box(3), method="lp").regions
+
+
+@pytest.mark.parametrize("name", sorted(DEGENERATE))
+def test_milp_on_degenerate_nets(name):
+    """Zero rows and zero-bias neurons that vanish where their inputs are inactive are handled;
+    a neuron that vanishes by exact cancellation (``relu(x) - relu(x)``) makes the paper's
+    formulation miss the regions where it is zero, as documented: ``lp`` counts them."""
+    net, expected = DEGENERATE[name]
+    res = count_regions(net, _box(2), method="milp", solver="scip" if solver_available("scip") else "highs")
+    if name == "cancellation":
+        assert res.regions == 2 < expected
+    else:
+        assert res.regions == expected
+
+
+def test_formulation_fixes_stable_and_zero_neurons():
+    from relu_regions import Network
+
+    # neuron 2 is zero on the whole domain, neuron 3 is stably active on [-1, 1]^2
+    net = Network([[[1.0, 0.0], [0.0, 0.0], [0.0, 1.0], [0.1, 0.1]], [[1, 1, 1, 1]]], [[0, 0, 0, 5.0], [0]])
+    G, h = _box(2).chart().halfspaces()
+    form = build_region_milp(net, G, h)
+    assert form.dead == 1 and form.stable == 1 and form.keys.size == 2
+    assert count_regions(net, _box(2), method="milp").regions == 4
+
+
+def test_time_limit_gives_a_verified_lower_bound():
+    net = random_network([3, 8, 8, 1], seed=1, bias_std=0.1)
+    res = enumerate_regions(net, _box(3), method="milp", time_limit=0.5)
+    assert res.count.partial and not res.count.exact and res.count.stop_reason == "time_limit"
+    assert 0 <= res.count.regions < 681
+    np.testing.assert_array_equal(net.pattern_vector(res.interior_points), res.patterns)
+
+
+def test_milp_parallel_matches_serial():
+    net = random_network([2, 5, 3, 1], seed=2)
+    a = enumerate_regions(net, _box(2), method="milp", workers=2)
+    b = enumerate_regions(net, _box(2), method="milp")
+    assert pattern_set(a.patterns) == pattern_set(b.patterns) and a.count.exact
+
+
+def test_unknown_solver():
+    with pytest.raises(UnknownChoiceError, match="solution enumerator"):
+        count_regions(random_network([2, 3, 1], seed=0), _box(2), method="milp", solver="cplex")
