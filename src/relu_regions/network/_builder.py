@@ -229,8 +229,11 @@ class LayerBuilder:
     def probe(self, fn: Callable[[Any], Any], *, keeps_sign: bool = False) -> None:
         """Unroll a *linear* torch operation ``fn`` (batched, float64) into a dense matrix.
 
-        ``fn`` must be linear (no bias): its matrix is ``fn(I)`` applied to the standard
-        basis, which is exact.  ``keeps_sign`` says that non-negative inputs give
+        ``fn`` must be linear (no bias): its matrix has the columns ``fn(e_i)`` for the
+        standard basis vectors ``e_i`` (one batched call), or, when there are fewer outputs
+        than inputs, the rows ``fn^T(e_j)`` computed by reverse-mode differentiation
+        (``torch.func.jacrev``).  Either way every entry is a weight times one plus
+        weights times zero, hence exact.  ``keeps_sign`` says that non-negative inputs give
         non-negative outputs (pooling), which lets max-pooling carry values cheaply.
         """
         import torch
@@ -239,10 +242,19 @@ class LayerBuilder:
         n = math.prod(shape)
         with torch.no_grad():
             out_shape = tuple(fn(torch.zeros((1, *shape), dtype=torch.float64)).shape[1:])
-            m = math.prod(out_shape)
-            self._check_dense(m, n)
-            basis = torch.eye(n, dtype=torch.float64).reshape(n, *shape)
-            M = fn(basis).reshape(n, m).T.contiguous().numpy()
+        m = math.prod(out_shape)
+        self._check_dense(m, n)
+        M = None
+        if m < n:
+            try:
+                flat = lambda v: fn(v.reshape(1, *shape)).reshape(-1)  # noqa: E731
+                M = torch.func.jacrev(flat)(torch.zeros(n, dtype=torch.float64)).detach().numpy()
+            except (RuntimeError, NotImplementedError):  # an op without a vmap-able backward
+                M = None
+        if M is None:
+            with torch.no_grad():
+                basis = torch.eye(n, dtype=torch.float64).reshape(n, *shape)
+                M = fn(basis).reshape(n, m).T.contiguous().numpy()
         nonneg = self._nonneg and keeps_sign
         self._compose(np.ascontiguousarray(M, dtype=np.float64), np.zeros(m))
         self._nonneg = nonneg
