@@ -5,13 +5,18 @@ registers every built-in engine.  See :mod:`relu_regions.regions._types` for the
 definitions of activation and linear regions used throughout.
 """
 
-from . import _lp, _milp, _sample  # noqa: F401  (register the engines)
-from ._api import AUTO_ORDER, choose_method, count_regions, enumerate_regions
+from . import _geometric, _lp, _milp, _sample  # noqa: F401  (register the engines)
+from ._api import AUTO_ORDER, chart_points, choose_method, count_regions, enumerate_regions
+from ._linear import chart_affine_maps, count_linear_regions, linear_region_labels
 from ._types import ENGINES, EngineInfo, EngineResult, Region, RegionCount, RegionSet
 
 __all__ = [
     "count_regions",
     "enumerate_regions",
+    "count_linear_regions",
+    "linear_region_labels",
+    "chart_affine_maps",
+    "chart_points",
     "choose_method",
     "AUTO_ORDER",
     "ENGINES",

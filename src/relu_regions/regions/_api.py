@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from typing import Any
 
-from .._budget import Budget
+import numpy as np
+
+from .._budget import Budget, progress_bar
+from .._typing import FloatArray
 from ..domain import Domain, parse_domain
-from ..exceptions import DomainError, UnknownChoiceError
+from ..exceptions import DimensionError, DomainError, UnknownChoiceError
 from ..network import Network, load_network
 from ._types import ENGINES, EngineInfo, EngineResult, RegionCount, RegionSet
 
-__all__ = ["count_regions", "enumerate_regions", "AUTO_ORDER", "choose_method"]
+__all__ = ["count_regions", "enumerate_regions", "AUTO_ORDER", "choose_method", "chart_points"]
 
 #: Exact methods in order of preference for ``method="auto"``: the first registered one
 #: that supports the domain's dimension and boundedness is used.
@@ -19,7 +23,13 @@ AUTO_ORDER = ("geometric", "lp", "milp")
 
 
 def choose_method(dim: int, bounded: bool) -> str:
-    """The method ``auto`` picks for a domain of chart dimension ``dim``."""
+    """The method ``auto`` picks for a domain of chart dimension ``dim``.
+
+    Examples
+    --------
+    >>> choose_method(2, bounded=False)
+    'geometric'
+    """
     reasons = []
     for name in AUTO_ORDER:
         if name not in ENGINES:
@@ -33,20 +43,49 @@ def choose_method(dim: int, bounded: bool) -> str:
     )
 
 
+def chart_points(dom: Domain, points: Any, *, tol: float = 1e-9) -> FloatArray:
+    """Points given in input coordinates ``(N, n0)`` -> chart coordinates ``(N, k)``.
+
+    Raises :class:`DomainError` naming the first point that is not in the domain.
+    """
+    X = np.asarray(points, dtype=np.float64)
+    if X.ndim == 1:
+        X = X[None, :]
+    if X.ndim != 2 or X.shape[1] != dom.ambient_dim:
+        raise DimensionError(
+            f"points have shape {np.shape(points)}, expected (N, {dom.ambient_dim}) input coordinates"
+        )
+    if not np.all(np.isfinite(X)):
+        raise DimensionError("points contain NaN or infinite values")
+    inside = np.atleast_1d(dom.contains(X, tol=tol))
+    if not np.all(inside):
+        bad = np.flatnonzero(~inside)
+        raise DomainError(
+            f"{bad.size} of {len(X)} points are not in the domain (first: row {int(bad[0])}); "
+            "give points on the domain, e.g. the samples the subspace was built from"
+        )
+    ch = dom.chart()
+    t, *_ = np.linalg.lstsq(ch.basis, (X - ch.origin).T, rcond=None)
+    return np.asarray(t.T, dtype=np.float64)
+
+
 def _run(
     net: Any,
     domain: Any,
     method: str,
     time_limit: float | None,
     options: dict[str, Any],
+    progress: bool | None = None,
 ) -> tuple[Network, Domain, str, EngineResult, RegionCount]:
     net = load_network(net)
     dom = parse_domain(domain, input_dim=net.input_dim)
     chart = dom.chart()
     bounded = chart.bounded
+    if options.get("points") is not None:
+        options["points"] = chart_points(dom, options["points"])
     name = choose_method(chart.dim, bounded) if method == "auto" else method
     info: EngineInfo = ENGINES[name]
-    why = info.supports(chart.dim, bounded)
+    why = info.supports(chart.dim, bounded, options)
     if why is not None:
         raise DomainError(f"method {name!r} {why}")
     if not info.parallel and (options.get("workers", 1) not in (None, 1) or options.get("executor")):
@@ -55,7 +94,11 @@ def _run(
     G, h = chart.halfspaces()
     budget = Budget(time_limit)
     t0 = time.perf_counter()
-    with budget.catch_interrupt():
+    with budget.catch_interrupt(), contextlib.ExitStack() as stack:
+        if progress is not False:
+            options["progress"] = stack.enter_context(
+                progress_bar(0, desc=f"counting regions ({name})", unit="step", enabled=progress)
+            )
         res = info.function(net_t, G, h, budget=budget, options=options)
     seconds = time.perf_counter() - t0
     stopped = budget.reason if not res.complete else None
@@ -91,6 +134,7 @@ def count_regions(
     time_limit: float | None = None,
     workers: int = 1,
     executor: Any = None,
+    progress: bool | None = None,
     **options: Any,
 ) -> RegionCount:
     """Count the activation regions of ``net`` on ``domain``.
@@ -109,18 +153,26 @@ def count_regions(
     workers, executor:
         Parallelism for engines that support it (a process count, or any
         ``concurrent.futures.Executor`` such as a Dask client's).
+    progress:
+        A progress bar on stderr: ``None`` shows it when stderr is a terminal,
+        ``True``/``False`` force it on/off.
     **options:
         Engine options (e.g. ``samples``/``seed`` for ``sample``, ``solver`` for ``milp``).
+        ``points``: data points in input coordinates ``(N, n0)``, all on the domain;
+        ``sample`` then uses them instead of uniform samples (unbounded domains too).
 
     Examples
     --------
-    >>> from relu_regions import Network, Box
+    >>> from relu_regions import Network, Box, AffineSubspace
     >>> net = Network([[[1.0, 0.0], [0.0, 1.0]], [[1.0, 1.0]]], [[0.0, 0.0], [0.0]])
     >>> count_regions(net, Box([-1, -1], [1, 1]), method="sample", samples=2000).regions
     4
+    >>> res = count_regions(net, AffineSubspace([[0, 0], [1, 0], [0, 1]]))  # the whole plane
+    >>> res.regions, res.exact, res.method
+    (4, True, 'geometric')
     """
     options = dict(options, workers=workers, executor=executor)
-    return _run(net, domain, method, time_limit, options)[4]
+    return _run(net, domain, method, time_limit, options, progress)[4]
 
 
 def enumerate_regions(
@@ -131,6 +183,7 @@ def enumerate_regions(
     time_limit: float | None = None,
     workers: int = 1,
     executor: Any = None,
+    progress: bool | None = None,
     **options: Any,
 ) -> RegionSet:
     """Enumerate the activation regions of ``net`` on ``domain``.
@@ -138,7 +191,17 @@ def enumerate_regions(
     Returns a :class:`RegionSet`: iterate it for :class:`Region` objects with pattern,
     interior point, affine map ``(J, c)``, H-representation and (1-D/2-D) vertices;
     ``.count`` is the :class:`RegionCount` summary.  Arguments as :func:`count_regions`.
+
+    Examples
+    --------
+    >>> from relu_regions import Network, Box
+    >>> net = Network([[[1.0], [-1.0]], [[1.0, 1.0]]], [[0.0, 0.0], [0.0]])  # |x|
+    >>> regions = enumerate_regions(net, Box([-1], [2]))
+    >>> [r.vertices.ravel().tolist() for r in regions]
+    [[0.0, 2.0], [-1.0, 0.0]]
+    >>> [r.jacobian.item() for r in regions]
+    [1.0, -1.0]
     """
     options = dict(options, workers=workers, executor=executor, collect=True)
-    net_, dom, _, res, count = _run(net, domain, method, time_limit, options)
+    net_, dom, _, res, count = _run(net, domain, method, time_limit, options, progress)
     return RegionSet(net_, dom.chart(), res, count)

@@ -81,7 +81,7 @@ def sample_engine(
         points=np.array(pts).reshape(-1, k),
         complete=complete,
         exact=False,
-        details={"samples": int(done), "distinct_patterns": len(pats)},
+        details={"samples": int(done), "distinct_patterns": len(pats), "given_points": points is not None},
     )
 
 
@@ -92,6 +92,7 @@ ENGINES.add(
         exact=False,
         max_dim=None,
         needs_bounded=True,
-        description="distinct patterns over uniform samples: a lower bound",
+        description="distinct patterns over uniform samples (or given data points): a lower bound",
+        unbounded_with=("points",),
     ),
 )

@@ -23,6 +23,12 @@ It works in the domain's chart coordinates: ``net_t`` is the pulled-back network
 ``t -> net(origin + basis @ t)`` and the domain is ``{t : G t <= h}`` (bounded or not,
 per the engine's own support).  It must poll ``budget.stop`` between units of work and
 return what it has found, with ``complete=False``, when the budget stops it.
+
+Common options every engine may read (the API sets them): ``collect`` (return
+per-region geometry), ``adjacency`` (return which regions share a facet), ``progress``
+(``None`` or a tqdm-like bar: engines add their amount of work to ``total`` and call
+``update(n)``), ``workers``/``executor`` (parallel engines only), ``points`` (given
+data, chart coordinates).
 """
 
 from __future__ import annotations
@@ -36,7 +42,7 @@ import numpy as np
 
 from .._registry import Registry
 from .._results import FrozenResult, to_jsonable
-from .._typing import BoolArray, FloatArray
+from .._typing import BoolArray, FloatArray, IntArray
 from ..domain import Chart
 from ..network import Network
 
@@ -77,6 +83,10 @@ class EngineResult:
         counter-clockwise in 2-D.
     measures:
         Optional per-region length/area/volume in chart coordinates.
+    adjacency:
+        Optional ``(A, 2)`` index pairs ``i < j`` of regions that share a facet (used to
+        merge activation regions into linear regions; engines fill it when
+        ``options["adjacency"]`` is true and they know it).
     """
 
     patterns: BoolArray
@@ -88,6 +98,7 @@ class EngineResult:
     halfspaces: list[tuple[FloatArray, FloatArray]] | None = None
     vertices: list[FloatArray] | None = None
     measures: FloatArray | None = None
+    adjacency: IntArray | None = None
 
     @property
     def count(self) -> int:
@@ -104,13 +115,17 @@ class EngineInfo:
     needs_bounded: bool
     parallel: bool = False  # accepts options["workers"] / options["executor"]
     description: str = ""
+    #: options that lift ``needs_bounded`` (e.g. ``points`` for ``sample``: given data)
+    unbounded_with: tuple[str, ...] = ()
 
-    def supports(self, dim: int, bounded: bool) -> str | None:
+    def supports(self, dim: int, bounded: bool, options: dict[str, Any] | None = None) -> str | None:
         """``None`` when the engine can handle the domain, else the reason it cannot."""
         if self.max_dim is not None and dim > self.max_dim:
             return f"works on domains of dimension <= {self.max_dim}, this one has dimension {dim}"
-        if self.needs_bounded and not bounded:
-            return "needs a bounded domain; give finite box bounds or coefficient_bounds"
+        lifted = any((options or {}).get(name) is not None for name in self.unbounded_with)
+        if self.needs_bounded and not bounded and not lifted:
+            hint = f" (or pass {' / '.join(self.unbounded_with)})" if self.unbounded_with else ""
+            return f"needs a bounded domain; give finite box bounds or coefficient_bounds{hint}"
         return None
 
 
@@ -262,6 +277,7 @@ class RegionSet:
         self.halfspaces = result.halfspaces
         self.vertices = result.vertices
         self.measures = result.measures
+        self.adjacency = result.adjacency
 
     @functools.cached_property
     def net_t(self) -> Network:
