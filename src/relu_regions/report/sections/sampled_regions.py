@@ -67,7 +67,7 @@ def build(ctx: ReportContext) -> dict[str, Any]:
     ctx.progress(f"sampling {n:,} points of the domain")
     X, T = _sample(ctx, n)
     res = count_regions(
-        ctx.net, ctx.domain, method="sample", points=T, time_limit=ctx.budget.remaining()
+        ctx.net, ctx.domain, method="sample", points=X, time_limit=ctx.budget.remaining()
     )
     done = int(res.details.get("samples", n))
     curve = saturation_curve(ctx.net, X[:done], [m for m in _checkpoints(n) if m <= done] or [done])
