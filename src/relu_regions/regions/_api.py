@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import time
 from typing import Any
 
 import numpy as np
 
-from .._budget import Budget, progress_bar
+from .._budget import Budget
 from .._typing import FloatArray
 from ..domain import Domain, parse_domain
 from ..exceptions import DimensionError, DomainError, UnknownChoiceError
@@ -94,11 +93,8 @@ def _run(
     G, h = chart.halfspaces()
     budget = Budget(time_limit)
     t0 = time.perf_counter()
-    with budget.catch_interrupt(), contextlib.ExitStack() as stack:
-        if progress is not False:
-            options["progress"] = stack.enter_context(
-                progress_bar(0, desc=f"counting regions ({name})", unit="step", enabled=progress)
-            )
+    options["progress"] = progress
+    with budget.catch_interrupt():
         res = info.function(net_t, G, h, budget=budget, options=options)
     seconds = time.perf_counter() - t0
     stopped = budget.reason if not res.complete else None

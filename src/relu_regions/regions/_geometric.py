@@ -62,7 +62,7 @@ from typing import Any
 
 import numpy as np
 
-from .._budget import Budget
+from .._budget import Budget, progress_bar
 from .._typing import BoolArray, FloatArray, IntArray
 from ..exceptions import DomainError, EmptyDomainError
 from ..network import Network
@@ -382,12 +382,19 @@ def geometric_engine(
     k = net.input_dim
     if k not in (1, 2):
         raise DomainError(f"the geometric engine works on 1-D and 2-D domains, not {k}-D")
-    progress = options.get("progress")
     lo, hi = _bounding_box(G, h)
     bounded = bool(np.all(np.isfinite(lo)) and np.all(np.isfinite(hi)))
-    if progress is not None:
-        progress.total = (progress.total or 0) + net.num_neurons * (1 if bounded else 2 * k + 2)
-        progress.refresh()
+    total = net.num_neurons * (1 if bounded else 2 * k + 2)
+    enabled = options.get("progress")
+    with progress_bar(total, desc="geometric: neurons", unit=" neurons", enabled=enabled) as bar:
+        return _engine(net, G, h, lo, hi, bounded, budget=budget, options=options, progress=bar)
+
+
+def _engine(
+    net: Network, G: FloatArray, h: FloatArray, lo: FloatArray, hi: FloatArray, bounded: bool, *,
+    budget: Budget, options: dict[str, Any], progress: Any,
+) -> EngineResult:
+    k = net.input_dim
     details: dict[str, Any] = {"bounded": bounded}
     certificate: dict[str, Any] = {}
     surface = None
