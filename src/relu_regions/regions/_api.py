@@ -64,7 +64,10 @@ def chart_points(dom: Domain, points: Any, *, tol: float = 1e-9) -> FloatArray:
             "give points on the domain, e.g. the samples the subspace was built from"
         )
     ch = dom.chart()
-    t, *_ = np.linalg.lstsq(ch.basis, (X - ch.origin).T, rcond=None)
+    B = ch.basis
+    if np.all((B == 0.0) | (B == 1.0)) and np.all(B.sum(axis=0) == 1.0) and np.all(B.sum(axis=1) <= 1.0):
+        return np.asarray((X - ch.origin)[:, np.argmax(B, axis=0)], dtype=np.float64)  # boxes: a selection
+    t, *_ = np.linalg.lstsq(B, (X - ch.origin).T, rcond=None)
     return np.asarray(t.T, dtype=np.float64)
 
 
