@@ -18,7 +18,9 @@ Cases (widths are input dimension, then the hidden widths):
 * 2x100 (784-100-100): paper 15-20 s sampled, 0.5-1 s binomial.
 * The exact integer ``serra2018`` bound for 784-400-400 and 1024-4096-4096.
 
-Timings are wall-clock medians over repeats on a shared 2-core machine.
+Timings are wall-clock medians over repeats on a shared 2-core machine, one thread (BLAS
+threads pinned to 1, as in every benchmark here).  Each comparison first checks that ours
+and the baseline agree (same log10 to 1e-9, or the same rank samples).
 """
 
 from __future__ import annotations
@@ -34,9 +36,12 @@ import time
 from fractions import Fraction
 from pathlib import Path
 
-import numpy as np
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
-from relu_regions.bounds import cai2023_bound, rank_distribution, serra2018_bound
+import numpy as np  # noqa: E402
+
+from relu_regions.bounds import cai2023_bound, rank_distribution, serra2018_bound  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "bounds.txt"
 
@@ -82,9 +87,11 @@ def main(argv=None):
     rep_fast = 3 if args.quick else 9
     rep_slow = 1 if args.quick else 3
     lines = [
-        "bench_bounds: relu_regions.bounds vs the times reported by Cai et al. (2023) and an in-process baseline",
+        "bench_bounds: relu_regions.bounds vs the times reported by Cai et al. (2023) "
+        "and an in-process baseline",
         f"python {platform.python_version()}, numpy {np.__version__}, {os.cpu_count()} cores "
-        f"(shared); medians of {rep_fast} (fast) / {rep_slow} (slow) repeats",
+        f"(shared), BLAS threads {os.environ.get('OPENBLAS_NUM_THREADS')}; medians of {rep_fast} (fast) / "
+        f"{rep_slow} (slow) repeats",
         "",
     ]
 
@@ -106,6 +113,7 @@ def main(argv=None):
          f"log10 = {lg_naive:.10f}   ratio {t_naive / t_ours:,.0f}x")
     emit(f"  paper (Cai et al. 2023, Sec. 6): 20 min = 1200 s   ratio {1200 / t_ours:,.0f}x")
     emit(f"  agreement |log10 ours - baseline| = {abs(b.log10 - lg_naive):.2e}")
+    assert abs(b.log10 - lg_naive) < 1e-9, "ours and the baseline disagree"
     emit()
 
     # ---- 2x400 sampled
@@ -125,6 +133,7 @@ def main(argv=None):
     t_s, bs = median_time(lambda: cai2023_bound(widths, p, rank_estimator="sampled", seed=0), rep_slow)
     t_n, bn = median_time(lambda: cai2023_bound(widths, p, rank_estimator="sampled", seed=0,
                                                 rank_method="numerical"), rep_slow)
+    assert abs(bs.log10 - bn.log10) < 1e-9, "structural and SVD rank sampling disagree"
     emit(f"  in-process baseline at density {p}: the paper's literal procedure (Gaussian values, SVD "
          f"ranks, batched numpy.linalg.matrix_rank) {fmt(t_n)}, matrices drawn "
          f"{[d['samples'] for d in bn.details['rank_distributions']]}, log10 = {bn.log10:.6f}")

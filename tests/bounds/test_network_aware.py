@@ -121,3 +121,9 @@ def test_specs_of_a_leaky_network():
     net = random_network([2, 4, 3, 1], seed=0, negative_slope=0.2)
     d0, specs, _ = network_layer_specs(net)
     assert d0 == 2 and all(s.leaky for s in specs)
+
+
+def test_point_domain_has_one_region():
+    net = random_network([2, 3, 1], seed=0)
+    b = network_aware_bound(net, Box([0.3, 0.1], [0.3, 0.1]))
+    assert b.value == 1 and b.details["domain_dim"] == 0

@@ -116,11 +116,15 @@ def network_layer_specs(
     if domain is not None:
         domain.check_network(net)
         chart = domain.chart()
-        net_t = net.with_input_map(chart.origin, chart.basis)
         d0 = chart.dim
-        if chart.A.shape[0] == 0:  # a box in chart coordinates
+        if d0 == 0:  # a single point: one region; keep the input coordinates for the facts
+            net_t = net
+            signs = _interval_signs(net, *domain.bounding_box())
+        elif chart.A.shape[0] == 0:  # a box in chart coordinates
+            net_t = net.with_input_map(chart.origin, chart.basis)
             signs = _interval_signs(net_t, chart.lower, chart.upper)
         else:  # a polytope: its bounding box in input coordinates (same neurons)
+            net_t = net.with_input_map(chart.origin, chart.basis)
             signs = _interval_signs(net, *domain.bounding_box())
     else:
         net_t = net
