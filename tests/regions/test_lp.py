@@ -203,3 +203,24 @@ def test_parallel_with_a_process_pool_executor():
     with ProcessPoolExecutor(2) as ex:
         par = enumerate_regions(net, _box(3), method="lp", executor=ex)
     assert pattern_set(par.patterns) == pattern_set(serial.patterns)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_lp_equals_geometric_in_2d(seed):
+    net = random_network([2, 8, 6, 1], seed=seed, bias_std=0.2)
+    plane = AffineSubspace([[0, 0, 0], [1, 0.3, -0.5], [0.2, 1, 0.4]], coefficient_bounds=(-1, 1))
+    net3 = random_network([3, 8, 6, 1], seed=seed)
+    for n, dom in ((net, _box(2)), (net3, plane)):
+        a = enumerate_regions(n, dom, method="lp")
+        b = enumerate_regions(n, dom, method="geometric")
+        assert a.count.exact and b.count.exact
+        assert pattern_set(a.patterns) == pattern_set(b.patterns)
+
+
+def test_linear_regions_from_lp_adjacency_match_the_lp_fallback():
+    from relu_regions.regions import count_linear_regions
+
+    engine = count_linear_regions(NET5, _box(3), method="lp")
+    fallback = count_linear_regions(NET5, _box(3), method="lp", workers=2)  # no adjacency across cells
+    assert engine.details["adjacency"] == "engine"
+    assert engine.regions == fallback.regions == 660 < 681

@@ -393,7 +393,13 @@ def lp_serial(
     pat_arr = np.array(patterns, dtype=bool).reshape(R, N)
     pts = np.array(points).reshape(R, k)
     meas = np.array([measures[i] for i in range(R)]) if volumes and len(measures) == R else None
-    return EngineResult(pat_arr, pts, complete, exact, certificate, details, measures=meas)
+    adjacency = None
+    if options.get("adjacency") and complete:
+        E = np.sort(np.array(edges, dtype=np.int64).reshape(-1, 2), axis=1)
+        adjacency = np.unique(E[E[:, 0] != E[:, 1]], axis=0)
+    return EngineResult(
+        pat_arr, pts, complete, exact, certificate, details, measures=meas, adjacency=adjacency
+    )
 
 
 def _symmetric(edges: list[tuple[int, int]], R: int) -> bool:
