@@ -62,6 +62,9 @@ _EXPORTS: dict[str, str] = {
     "TrainResult": "train",
     "build_report": "report",
     "Report": "report",
+    # --- stability (stable neurons, exact bounds, lossless compression)
+    "preactivation_bounds": "stability",
+    "stable_neurons": "stability",
     # --- infrastructure
     "Budget": "_budget",
     # --- exceptions
@@ -141,3 +144,4 @@ if TYPE_CHECKING:  # pragma: no cover
     from .report import Report, build_report
     from .solvers import solve_lp
     from .train import TrainResult, evaluate_network, train_network
+    from .stability import preactivation_bounds, stable_neurons

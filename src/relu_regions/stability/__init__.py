@@ -1,0 +1,30 @@
+"""Stable neurons, exact pre-activation bounds and lossless compression.
+
+Kumar, Serra & Ramalingam, "Equivalent and approximate transformations of deep neural
+networks": a neuron is *stably active* (inactive) on a domain when its pre-activation is
+non-negative (non-positive) everywhere on it; such neurons can be removed or folded
+without changing the network on the domain (Algorithm 1, Theorem 1).
+"""
+
+from ._bounds import BOUND_METHODS, PreactivationBounds, preactivation_bounds
+from ._setup import SIGN_TOL, SOLVER_PAD
+from ._stable import (
+    STABILITY_METHODS,
+    LayerCertificates,
+    LayerStability,
+    StableNeurons,
+    stable_neurons,
+)
+
+__all__ = [
+    "preactivation_bounds",
+    "PreactivationBounds",
+    "BOUND_METHODS",
+    "stable_neurons",
+    "StableNeurons",
+    "LayerStability",
+    "LayerCertificates",
+    "STABILITY_METHODS",
+    "SIGN_TOL",
+    "SOLVER_PAD",
+]
