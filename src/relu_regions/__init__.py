@@ -143,5 +143,5 @@ if TYPE_CHECKING:  # pragma: no cover
     )
     from .report import Report, build_report
     from .solvers import solve_lp
-    from .train import TrainResult, evaluate_network, train_network
     from .stability import preactivation_bounds, stable_neurons
+    from .train import TrainResult, evaluate_network, train_network
