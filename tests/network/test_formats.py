@@ -9,6 +9,8 @@ import sys
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("onnx")
@@ -65,6 +67,23 @@ def test_save_options(tmp_path, net):
         save_network(net, tmp_path / "m.npz", dtype="float32")
     with pytest.raises(ValueError, match="unknown dtype 'float16'; choose one of: float64, float32"):
         save_network(net, tmp_path / "m.pt", dtype="float16")
+
+
+@settings(max_examples=10, deadline=None)
+@given(
+    widths=st.lists(st.integers(1, 6), min_size=2, max_size=5),
+    slope=st.sampled_from([0.0, 0.01, 0.5]),
+    output_relu=st.booleans(),
+    seed=st.integers(0, 2**16),
+)
+def test_random_networks_round_trip_through_every_format(tmp_path_factory, widths, slope, output_relu, seed):
+    net = random_network(widths, seed=seed, negative_slope=slope, output_relu=output_relu)
+    d = tmp_path_factory.mktemp("rt")
+    x = np.random.default_rng(seed).normal(size=(20, widths[0]))
+    for ext in ("npz", "pt", "onnx"):
+        back = load_network(save_network(net, d / f"m.{ext}"))
+        assert back.allclose(net, rtol=0) and back.output_relu == output_relu, ext
+        np.testing.assert_array_equal(back.forward(x), net.forward(x))
 
 
 # --------------------------------------------------------------------------- CLI convert

@@ -35,3 +35,14 @@ def test_model_files_are_written_and_checked_in_their_runtimes(tmp_path):
     page = (tmp_path / "index.html").read_text()
     assert '<a href="model.onnx">model.onnx</a>' in page
     assert np.isfinite(sec["seconds"])
+
+
+def test_large_networks_are_not_written(tmp_path, monkeypatch):
+    from relu_regions.report.sections import model_files
+
+    monkeypatch.setattr(model_files, "MAX_BYTES", 100)
+    rep = build_report(random_network([3, 5, 2], seed=1), out=tmp_path, domain="box:-1,1",
+                       sections=["model_files"], progress=False)
+    (sec,) = json.loads(open(rep.json_path).read())["sections"]
+    assert sec["data"]["files"] == [] and "MiB of float64 parameters" in sec["data"]["skipped"][0]
+    assert not (tmp_path / "model.npz").exists()

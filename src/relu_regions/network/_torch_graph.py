@@ -123,7 +123,9 @@ def _reshape(b: LayerBuilder, shape: Sequence[Any]) -> None:
         isinstance(head, int) and head > 0 and -1 not in rest
     ):
         if not rest:
-            raise UnsupportedLayerError(f"{b.where}: reshapes each sample to a scalar")
+            raise UnsupportedLayerError(
+                f"{b.where}: reshape to {tuple(target)} merges the batch dimension; use x.flatten(1)"
+            )
         b.reshape([int(v) for v in rest])
         return
     raise UnsupportedLayerError(

@@ -24,6 +24,9 @@ TITLE = "Model files"
 #: Points (data points, else domain samples) on which the files are compared.
 CHECK_POINTS = 512
 
+#: Networks with more float64 parameters than this (in bytes) are not written.
+MAX_BYTES = 256 * 2**20
+
 #: (format, file name); ONNX only when onnx and onnxruntime are installed
 FILES = (("npz", "model.npz"), ("torchscript", "model.pt"), ("onnx", "model.onnx"))
 
@@ -39,8 +42,12 @@ def _points(ctx: ReportContext) -> tuple[np.ndarray, str]:
 
 def build(ctx: ReportContext) -> dict[str, Any]:
     X, where = _points(ctx)
-    files = []
-    skipped = []
+    files: list[dict[str, Any]] = []
+    skipped: list[str] = []
+    size = 8 * ctx.net.num_parameters
+    if size > MAX_BYTES:
+        skipped.append(f"all formats (the network has {size / 2**20:.0f} MiB of float64 parameters)")
+        return {"points": len(X), "points_from": where, "files": files, "skipped": skipped}
     for fmt, name in FILES:
         if fmt == "onnx" and not available("onnx"):
             skipped.append("ONNX (install the 'onnx' extra)")
