@@ -42,3 +42,28 @@ def test_exact_counts_below_network_aware_below_serra(widths, seed):
     assert exact.exact
     na = network_aware_bound(net, box).value
     assert exact.regions <= na <= network_aware_bound(net).value <= serra2018_bound(widths[:-1]).value
+
+
+@pytest.mark.parametrize("n0,n1,seed", [(2, 6, 0), (5, 8, 1), (10, 12, 2), (3, 1, 3)])
+def test_one_layer_on_a_whole_plane_is_zaslavsky_geometric(n0, n1, seed):
+    """The whole plane through three random points: n1 generic lines -> Zaslavsky(n1, 2), exactly."""
+    from relu_regions import AffineSubspace
+
+    net = random_network([n0, n1, 1], seed=seed)
+    plane = AffineSubspace(np.random.default_rng(seed).normal(size=(3, n0)))  # unbounded
+    exact = count_regions(net, plane, method="geometric")
+    assert exact.exact and exact.regions == zaslavsky(n1, 2)
+    assert network_aware_bound(net, plane).value == exact.regions
+
+
+@pytest.mark.parametrize("widths,seed", [([4, 6, 5, 1], 0), ([3, 8, 8, 8, 1], 1), ([6, 3, 9, 1], 2)])
+def test_geometric_counts_on_planes_below_the_bounds(widths, seed):
+    from relu_regions import AffineSubspace
+
+    net = random_network(widths, seed=seed)
+    P = np.random.default_rng(seed).normal(size=(3, widths[0]))
+    for plane in (AffineSubspace(P), AffineSubspace(P, coefficient_bounds=(-0.5, 1.5))):
+        exact = count_regions(net, plane, method="geometric")
+        assert exact.exact
+        na = network_aware_bound(net, plane).value
+        assert exact.regions <= na <= serra2018_bound([2, *widths[1:-1]]).value

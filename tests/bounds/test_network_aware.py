@@ -119,7 +119,8 @@ def test_domain_dimension_mismatch():
 
 def test_specs_of_a_leaky_network():
     net = random_network([2, 4, 3, 1], seed=0, negative_slope=0.2)
-    d0, specs, _ = network_layer_specs(net)
+    d0, specs, _, note = network_layer_specs(net)
+    assert note.startswith("constant neurons only")
     assert d0 == 2 and all(s.leaky for s in specs)
 
 
@@ -127,3 +128,31 @@ def test_point_domain_has_one_region():
     net = random_network([2, 3, 1], seed=0)
     b = network_aware_bound(net, Box([0.3, 0.1], [0.3, 0.1]))
     assert b.value == 1 and b.details["domain_dim"] == 0
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_exact_stability_is_tightest_and_still_sound(seed):
+    from relu_regions.regions import count_regions
+
+    net = random_network([2, 6, 6, 1], seed=seed)
+    box = Box([0.2, -0.4], [0.6, 0.1])
+    exact = network_aware_bound(net, box, stability="auto")
+    assert "stable_neurons(method='auto')" in exact.details["stability"]
+    for method in ("interval", "crown", "lp"):
+        assert exact.value <= network_aware_bound(net, box, stability=method).value
+    assert count_regions(net, box, method="lp").regions <= exact.value
+
+
+def test_stability_fallbacks_and_errors():
+    from relu_regions.bounds import bound_regions
+    from relu_regions.exceptions import UnknownChoiceError
+
+    leaky = random_network([2, 4, 1], seed=0, negative_slope=0.1)
+    b = network_aware_bound(leaky, Box([-1, -1], [1, 1]))
+    assert b.details["stability"] == "interval propagation (leaky ReLU)"
+    plane = AffineSubspace([[0, 0], [1, 0], [0, 1]])  # the whole plane: unbounded
+    b = network_aware_bound(random_network([2, 4, 1], seed=0), plane)
+    assert b.details["stability"] == "interval propagation (unbounded domain)"
+    assert b.value == zaslavsky(4, 2)
+    with pytest.raises(UnknownChoiceError, match="crown"):
+        bound_regions(random_network([2, 4, 1], seed=0), methods="network_aware", stability="exactish")

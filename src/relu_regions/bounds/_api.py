@@ -34,6 +34,7 @@ class _Context:
     volume: float
     seed: Seed
     budget: Budget
+    stability: str = "crown"
 
 
 def network_densities(net: Network) -> tuple[float, ...]:
@@ -68,7 +69,8 @@ def _cai2023(ctx: _Context) -> Bound:
 def _network(ctx: _Context) -> Bound:
     if ctx.net is None:
         raise BoundConditionError("network_aware needs a model's weights; give a model instead of widths")
-    return _network_aware.network_aware_bound(ctx.net, ctx.domain)
+    return _network_aware.network_aware_bound(ctx.net, ctx.domain, stability=ctx.stability,
+                                              time_limit=ctx.budget.remaining())
 
 
 def _register() -> None:
@@ -140,6 +142,7 @@ def bound_regions(
     hr_constant: float | None = None,
     volume: float = 1.0,
     seed: Seed = 0,
+    stability: str = "crown",
     time_limit: float | None = None,
 ) -> BoundReport:
     """Bounds on the number of regions of an architecture or a network.
@@ -167,8 +170,12 @@ def bound_regions(
         ``k`` of ``serra2018_maxout`` (default 2, which covers ReLU networks).
     hr_constant, volume:
         ``T`` and the cube volume of ``hanin_rolnick2019_theorem5``.
+    stability:
+        Method of :func:`relu_regions.stability.stable_neurons` for ``network_aware`` on a
+        bounded domain (``crown`` default, ``auto``/``milp`` exact, ``interval``, ``lp``).
     time_limit:
-        Seconds for rank sampling; when exceeded the sampled distributions are partial.
+        Seconds for rank sampling and the stability analysis; when exceeded the sampled
+        distributions are partial and undecided neurons count as unstable.
 
     Examples
     --------
@@ -204,8 +211,11 @@ def bound_regions(
     if hr_constant is not None or volume != 1.0:
         _expected.hanin_rolnick2019_theorem5_bound([1, 1], 1.0 if hr_constant is None else hr_constant,
                                                    volume=volume)
+    from ..stability import STABILITY_METHODS
+
+    STABILITY_METHODS[stability]  # unknown names list the valid ones
     ctx = _Context(widths, net, dom, density, rank_estimator, rank_method, maxout_rank, hr_constant,
-                   volume, seed, Budget(time_limit))
+                   volume, seed, Budget(time_limit), stability)
     relu = net is None or net.is_relu
     bounds: dict[str, Bound] = {}
     skipped: dict[str, str] = {}

@@ -34,8 +34,18 @@ Ranks are numerical ranks (``numpy.linalg.matrix_rank``: singular values above
 treated as having that rank; this is the same float64 resolution the exact counting engines
 work at, so the bound covers every region those engines can resolve.
 
-Stable neurons come from interval bound propagation over the domain's bounding box in
-chart coordinates (sound: every reachable pre-activation lies in its interval).
+Stable neurons on a bounded domain come from :func:`relu_regions.stability.stable_neurons`
+(``stability="crown"`` by default: CROWN bounds in milliseconds, sound; ``"auto"`` or
+``"milp"`` decide every neuron exactly; ``"interval"``/``"lp"`` are the other sound
+relaxations).  A neuron the method leaves *undecided* is counted as unstable, which only
+loosens the bound.  The stability module reads "stable" at its tolerance ``SIGN_TOL``
+(``1e-7``): a neuron whose pre-activation exceeds zero by at most ``1e-7`` on one side is
+stable; regions thinner than that in pre-activation are below float64 resolution, like
+the rank tolerance above.  Without a domain (or on an unbounded one, or for leaky ReLU
+networks, which the stability module does not cover) a private interval propagation over
+the whole input space finds the neurons that are exactly constant (all incoming weights
+zero, or fed only by constant neurons): their pre-activation is the same number
+everywhere, so they are stable with no tolerance at all.
 """
 
 from __future__ import annotations
@@ -64,8 +74,8 @@ def _interval_signs(net: Network, lower: FloatArray, upper: FloatArray) -> list[
     Returns per activated layer an int array: ``+1`` stably active (pre-activation > 0 on
     the box), ``-1`` stably inactive (<= 0), ``0`` unknown.  Infinite bounds are allowed.
 
-    TODO(stability): private stand-in until ``relu_regions.stability`` lands on main; then
-    call its ``stable_neurons(net, domain, method="interval")`` (or a tighter method).
+    Used where :func:`relu_regions.stability.stable_neurons` does not apply: no domain or an
+    unbounded one (where only exactly constant neurons come out stable), and leaky ReLUs.
     """
     lo = np.asarray(lower, dtype=np.float64)
     hi = np.asarray(upper, dtype=np.float64)
@@ -109,27 +119,48 @@ def _rank(M: FloatArray) -> int:
     return int(np.linalg.matrix_rank(M))
 
 
+def _stability(
+    net: Network, domain: Domain | None, method: str, time_limit: float | None
+) -> tuple[list[np.ndarray], str]:
+    """Per activated layer ``+1`` stably active, ``-1`` stably inactive, ``0`` unstable/undecided."""
+    if domain is not None and net.is_relu and domain.dim > 0 and domain.bounded:
+        from ..stability import stable_neurons
+
+        st = stable_neurons(net, domain, method=method, time_limit=time_limit)
+        signs = []
+        for layer in range(len(st.layers)):
+            code = st.status(layer).astype(np.int64)
+            signs.append(np.where(np.abs(code) == 1, code, 0))  # undecided (2) -> unstable
+        note = f"relu_regions.stability.stable_neurons(method={method!r})"
+        if not st.exact:
+            note += f"; {st.counts['undecided']} undecided neurons counted as unstable"
+        return signs, note
+    if domain is not None:
+        why = "a point" if domain.dim == 0 else ("leaky ReLU" if not net.is_relu else "unbounded domain")
+        return _interval_signs(net, *domain.bounding_box()), f"interval propagation ({why})"
+    d = net.input_dim
+    return (_interval_signs(net, np.full(d, -np.inf), np.full(d, np.inf)),
+            "constant neurons only (no domain)")
+
+
 def network_layer_specs(
-    net: Network, domain: Domain | None = None
-) -> tuple[int, list[LayerSpec], list[dict[str, Any]]]:
-    """``(d0, specs, per-layer facts)`` for :func:`network_aware_bound`."""
+    net: Network,
+    domain: Domain | None = None,
+    *,
+    stability: str = "crown",
+    time_limit: float | None = None,
+) -> tuple[int, list[LayerSpec], list[dict[str, Any]], str]:
+    """``(d0, specs, per-layer facts, stability note)`` for :func:`network_aware_bound`."""
     if domain is not None:
         domain.check_network(net)
+    signs, note = _stability(net, domain, stability, time_limit)
+    net_t = net
+    d0 = net.input_dim
+    if domain is not None:
         chart = domain.chart()
         d0 = chart.dim
-        if d0 == 0:  # a single point: one region; keep the input coordinates for the facts
-            net_t = net
-            signs = _interval_signs(net, *domain.bounding_box())
-        elif chart.A.shape[0] == 0:  # a box in chart coordinates
+        if d0 > 0:  # a point (d0 = 0) has one region whatever the ranks
             net_t = net.with_input_map(chart.origin, chart.basis)
-            signs = _interval_signs(net_t, chart.lower, chart.upper)
-        else:  # a polytope: its bounding box in input coordinates (same neurons)
-            net_t = net.with_input_map(chart.origin, chart.basis)
-            signs = _interval_signs(net, *domain.bounding_box())
-    else:
-        net_t = net
-        d0 = net.input_dim
-        signs = _interval_signs(net, np.full(d0, -np.inf), np.full(d0, np.inf))
     specs: list[LayerSpec] = []
     facts: list[dict[str, Any]] = []
     live = np.ones(net_t.input_dim, dtype=bool)  # input columns that can be non-zero
@@ -147,10 +178,12 @@ def network_layer_specs(
                       "stably_inactive": int((sign == -1).sum()), "rank_unstable": r,
                       "rank_passing": k, "rank": _rank(layer.weight)})
         live = passing
-    return d0, specs, facts
+    return d0, specs, facts, note
 
 
-def network_aware_bound(net: Any, domain: Any = None) -> Bound:
+def network_aware_bound(
+    net: Any, domain: Any = None, *, stability: str = "crown", time_limit: float | None = None
+) -> Bound:
     r"""Upper bound on the activation regions of ``net`` on ``domain`` (default: all inputs).
 
     .. math::
@@ -160,6 +193,16 @@ def network_aware_bound(net: Any, domain: Any = None) -> Bound:
 
     the bound being :math:`R(1, d_0)`; see the module docstring for the quantities and why
     each keeps the bound valid.  Always ``<= serra2018`` of the architecture.
+
+    Parameters
+    ----------
+    net, domain:
+        The network and, optionally, a domain (regions are counted relative to it).
+    stability:
+        Method of :func:`relu_regions.stability.stable_neurons` on bounded domains
+        (``crown`` default; ``auto``/``milp`` exact; ``interval``, ``lp``).
+    time_limit:
+        Seconds for the stability analysis; undecided neurons count as unstable.
 
     Examples
     --------
@@ -172,7 +215,7 @@ def network_aware_bound(net: Any, domain: Any = None) -> Bound:
     """
     net = load_network(net)
     dom = None if domain is None else parse_domain(domain, input_dim=net.input_dim)
-    d0, specs, facts = network_layer_specs(net, dom)
+    d0, specs, facts, note = network_layer_specs(net, dom, stability=stability, time_limit=time_limit)
     value = region_recurrence(d0, specs)
     return make_bound(
         "network_aware",
@@ -183,7 +226,6 @@ def network_aware_bound(net: Any, domain: Any = None) -> Bound:
         details={
             "domain_dim": d0,
             "layers": facts,
-            "stability": "interval bounds on the domain's bounding box (private helper until "
-            "relu_regions.stability lands)" if dom is not None else "constant neurons only (no domain)",
+            "stability": note,
         },
     )

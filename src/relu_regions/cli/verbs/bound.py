@@ -45,8 +45,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="the constant T of Hanin & Rolnick's Theorem 5 (enables that bound)")
     p.add_argument("--volume", type=float, default=1.0, help="cube volume for Theorem 5 (default 1)")
     add_domain_argument(p, required=False)
+    p.add_argument("--stability", default="crown", metavar="METHOD",
+                   help="stable-neuron method for network_aware on the domain: crown (default), "
+                   "interval, lp, auto or milp (exact)")
     p.add_argument("--seed", type=int, default=0, help="seed of the rank sampling (default 0)")
-    p.add_argument("--time-limit", type=float, metavar="SECONDS", help="limit for rank sampling")
+    p.add_argument("--time-limit", type=float, metavar="SECONDS",
+                   help="limit for rank sampling and stability")
 
 
 def run(args: argparse.Namespace) -> Any:
@@ -78,6 +82,7 @@ def run(args: argparse.Namespace) -> Any:
         hr_constant=args.hr_constant,
         volume=args.volume,
         seed=args.seed,
+        stability=args.stability,
         time_limit=args.time_limit,
     )
 
