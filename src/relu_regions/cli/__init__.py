@@ -82,6 +82,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     debug = args.debug or bool(os.environ.get("RELU_REGIONS_DEBUG"))
+    if hasattr(sys, "set_int_max_str_digits"):
+        sys.set_int_max_str_digits(0)  # exact counts and bounds may exceed 4300 digits
     try:
         result = args._module.run(args)
         _emit(result, args)

@@ -9,7 +9,6 @@ however large; every bound also has its log10.
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
 from ...exceptions import DimensionError
@@ -56,8 +55,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> Any:
     from ...bounds import bound_regions
 
-    if hasattr(sys, "set_int_max_str_digits"):
-        sys.set_int_max_str_digits(0)  # exact bounds may have more than 4300 digits
     if (args.model is None) == (args.widths is None):
         raise DimensionError("give either a MODEL or --widths N0,N1,...,NL (not both)")
     target: Any
