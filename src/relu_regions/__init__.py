@@ -65,6 +65,7 @@ _EXPORTS: dict[str, str] = {
     # --- stability (stable neurons, exact bounds, lossless compression)
     "preactivation_bounds": "stability",
     "stable_neurons": "stability",
+    "compress": "stability",
     # --- infrastructure
     "Budget": "_budget",
     # --- exceptions
@@ -143,5 +144,5 @@ if TYPE_CHECKING:  # pragma: no cover
     )
     from .report import Report, build_report
     from .solvers import solve_lp
-    from .stability import preactivation_bounds, stable_neurons
+    from .stability import compress, preactivation_bounds, stable_neurons
     from .train import TrainResult, evaluate_network, train_network

@@ -7,6 +7,7 @@ without changing the network on the domain (Algorithm 1, Theorem 1).
 """
 
 from ._bounds import BOUND_METHODS, PreactivationBounds, preactivation_bounds
+from ._compress import RANK_TOL, CompressionReport, LayerCompression, compress
 from ._setup import SIGN_TOL, SOLVER_PAD
 from ._stable import (
     STABILITY_METHODS,
@@ -25,6 +26,10 @@ __all__ = [
     "LayerStability",
     "LayerCertificates",
     "STABILITY_METHODS",
+    "compress",
+    "CompressionReport",
+    "LayerCompression",
+    "RANK_TOL",
     "SIGN_TOL",
     "SOLVER_PAD",
 ]
