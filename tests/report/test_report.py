@@ -22,7 +22,7 @@ def _load(report):
 
 def test_sections_are_discovered_in_order():
     names = [m.__name__.rsplit(".", 1)[-1] for m in discover_sections()]
-    assert names[:3] == ["architecture", "sampled_regions", "plane_regions"]
+    assert names[:3] == ["architecture", "sampled_regions", "plane_regions"] and "function_1d" in names
     for mod in discover_sections():
         assert isinstance(mod.ORDER, int) and mod.TITLE and callable(mod.build) and callable(mod.html)
 
@@ -44,6 +44,19 @@ def test_report_on_hand_built_net_counts_the_quadrants(identity_net, tmp_path):
     page = (tmp_path / "index.html").read_text()
     assert page.startswith("<!DOCTYPE html>") and "lower bound" in page
     assert all(f'src="{f}"' in page for s in doc["sections"] for f in s["figures"])
+
+
+def test_grid_points_on_a_boundary_are_not_regions(abs_net, tmp_path):
+    # 2-D |x1| + |x2|-like net: with an odd resolution the middle pixel row/column sits
+    # exactly on the kinks, where the pattern (0, 0) belongs to no region.
+    net = Network([[[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0], [0.0, -1.0]], [[1.0, 1.0, 1.0, 1.0]]],
+                  [[0.0] * 4, [0.0]])
+    rep = build_report(net, out=tmp_path, domain="box:-1,1", sections=["plane_regions"],
+                       options={"resolution": 41}, progress=False)
+    data = rep.sections[0].data
+    assert data["regions_on_grid"] == 4 and data["boundary_pixels"] == 2 * 41 - 1
+    ids = pattern_ids(np.array([[1, 0], [0, 0], [1, 0]], dtype=bool), valid=[True, False, True])
+    assert ids.tolist() == [0, -1, 0]
 
 
 def test_report_with_data_is_deterministic_and_consistent(tmp_path):
@@ -96,7 +109,7 @@ def test_failing_section_is_recorded_and_the_rest_still_runs(identity_net, tmp_p
     boom = next(s for s in doc["sections"] if s["name"] == "boom")
     assert boom["error"] == "ValueError: something broke" and "Traceback" in boom["traceback"]
     assert boom["data"] is None
-    assert sum(s["status"] == "ok" for s in doc["sections"]) == len(real)
+    assert sum(s["status"] in ("ok", "skipped") for s in doc["sections"]) == len(real)
     page = (tmp_path / "index.html").read_text()
     assert "This section failed" in page and "something broke" in page
 
@@ -105,6 +118,10 @@ def test_skips_unknown_names_and_time_limits(tmp_path, abs_net, identity_net):
     rep = build_report(abs_net, out=tmp_path / "a", domain="box:-1,1", options=SMALL, progress=False)
     plane = next(s for s in rep.sections if s.name == "plane_regions")
     assert plane.status == "skipped" and "1-D input" in plane.error
+    line = next(s for s in rep.sections if s.name == "function_1d").data
+    assert line["regions_along_the_interval"] == line["regions_on_grid"] == 2  # |x| on [-1, 1]
+    assert abs(line["breakpoints"][0]) < 1e-3
+    assert [p["slope"] for p in line["pieces"]] == [[-1.0], [1.0]]
     assert rep.status == "ok"
     only = build_report(identity_net, out=tmp_path / "b", domain="box:-1,1", sections=["architecture"],
                         progress=False)

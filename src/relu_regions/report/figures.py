@@ -47,14 +47,21 @@ def save_figure(fig: Any, path: str | Path) -> Path:
     return p
 
 
-def pattern_ids(patterns: Any) -> np.ndarray:
-    """Map boolean pattern rows ``(N, neurons)`` to ids ``0..K-1`` (equal rows, equal ids)."""
+def pattern_ids(patterns: Any, valid: Any = None) -> np.ndarray:
+    """Map boolean pattern rows ``(N, neurons)`` to ids ``0..K-1`` (equal rows, equal ids).
+
+    Rows where ``valid`` is false (e.g. points on a region boundary) get id ``-1`` and do
+    not count towards ``K``.
+    """
     P = np.asarray(patterns, dtype=bool)
     if P.ndim != 2:
         raise ValueError("patterns must be a 2-D boolean array")
-    packed = np.packbits(P, axis=1)
-    _, inverse = np.unique(packed, axis=0, return_inverse=True)
-    return np.asarray(inverse).reshape(-1)
+    keep = np.ones(len(P), dtype=bool) if valid is None else np.asarray(valid, dtype=bool)
+    ids = np.full(len(P), -1, dtype=np.int64)
+    if keep.any():
+        _, inverse = np.unique(np.packbits(P[keep], axis=1), axis=0, return_inverse=True)
+        ids[keep] = np.asarray(inverse).reshape(-1)
+    return ids
 
 
 def region_colors(n: int, *, seed: int = 0) -> FloatArray:
@@ -100,7 +107,8 @@ def plot_regions_2d(
     grid, extent:
         Sampled picture: ``grid`` is an ``(H, W)`` int array of region ids (row 0 at the
         bottom, as :meth:`Plane.grid` orders it) covering ``extent = (x0, x1, y0, y1)``;
-        boundaries are drawn where neighbouring pixels differ.
+        boundaries are drawn where neighbouring pixels differ; a negative id marks a pixel
+        that lies on a boundary itself (drawn dark).
     polygons:
         Exact picture: one ``(k, 2)`` vertex array per region, in the same coordinates.
     seed:
@@ -113,10 +121,12 @@ def plot_regions_2d(
         ids = np.asarray(grid)
         if ids.ndim != 2 or extent is None:
             raise ValueError("grid must be an (H, W) array of region ids and extent is required")
-        colors = region_colors(int(ids.max()) + 1 if ids.size else 0, seed=seed)
-        rgb = colors[ids]
+        colors = region_colors(max(int(ids.max()) + 1, 0) if ids.size else 0, seed=seed)
+        rgb = colors[np.maximum(ids, 0)] if len(colors) else np.zeros((*ids.shape, 3))
+        dark = ids < 0
         if boundaries:
-            rgb = np.where(_boundary_mask(ids)[..., None], 0.15, rgb)
+            dark = dark | _boundary_mask(ids)
+        rgb = np.where(dark[..., None], 0.15, rgb)
         artist = ax.imshow(rgb, origin="lower", extent=tuple(extent), interpolation="nearest", aspect="auto")
     else:
         from matplotlib.collections import PolyCollection

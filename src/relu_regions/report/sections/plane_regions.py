@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from ...regions._sample import BOUNDARY_TOL
 from .._context import ReportContext
 from .._html import esc, figure_html, fmt, note_html
 from ..figures import new_figure, pattern_ids, plot_field_2d, plot_points_2d, plot_regions_2d, save_figure
@@ -36,7 +37,9 @@ def build(ctx: ReportContext) -> dict[str, Any]:
     plane = ctx.plane
     T = plane.grid(r)
     net_t = plane.pullback(ctx.net)
-    ids = pattern_ids(net_t.pattern_vector(T)).reshape(r, r)
+    pre = net_t.preactivations(T)
+    on_boundary = np.min(np.abs(np.concatenate(pre, axis=1)), axis=1) <= BOUNDARY_TOL
+    ids = pattern_ids(np.concatenate([z > 0 for z in pre], axis=1), ~on_boundary).reshape(r, r)
     out = net_t.forward(T)
     if ctx.data is not None and ctx.data.task == "classification" and out.shape[1] > 1:
         field = np.argmax(out, axis=1).reshape(r, r)
@@ -49,8 +52,9 @@ def build(ctx: ReportContext) -> dict[str, Any]:
         "resolution": r,
         "regions_on_grid": int(ids.max()) + 1,
         "exact": False,
-        "reason": "distinct activation patterns at the grid's pixel centres: a lower bound on the regions "
-        "meeting the plane window (regions thinner than a pixel can be missed)",
+        "reason": "distinct activation patterns at the grid's pixel centres, boundary points excluded: "
+        "a lower bound on the regions meeting the plane window (regions thinner than a pixel can be missed)",
+        "boundary_pixels": int(on_boundary.sum()),
         "field": field_kind,
         "_ids": ids,
         "_field": field,
