@@ -133,6 +133,9 @@ def test_cli_convert_state_dict_reports_assumption_and_pickle_opt_in(tmp_path, c
     cap = capsys.readouterr()
     assert "assumed the layers 0 (Linear 2->3), 2 (Linear 3->1)" in json.loads(cap.out)["notes"][0]
     assert cap.err.startswith("relu-regions convert: note:")
+    assert main(["info", str(tmp_path / "sd.pth")]) == 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("relu-regions info: note:") and "assumed" in err[0]
     assert main(["convert", str(tmp_path / "whole.pth"), str(tmp_path / "w.npz")]) == 2
     assert "--trust-pickle" in capsys.readouterr().err
     assert main(["convert", str(tmp_path / "whole.pth"), str(tmp_path / "w.npz"), "--trust-pickle"]) == 0

@@ -44,13 +44,26 @@ def add_model_arguments(p: argparse.ArgumentParser, *, required: bool = True) ->
     p.add_argument("--format", dest="model_format", help="force the model format by name")
 
 
-def load_model(args: argparse.Namespace) -> Any:
+def load_model(args: argparse.Namespace, *, notes: list[str] | None = None) -> Any:
+    """Load MODEL; loader warnings (e.g. a state dict's assumed architecture) become
+    one-line notes on stderr, or are appended to ``notes`` when given."""
+    import sys
+    import warnings
+
     from ..network import load_network
 
     shape = parse_int_list(args.input_shape, "--input-shape") if args.input_shape else None
-    return load_network(
-        args.model, format=args.model_format, input_shape=shape, trust_pickle=args.trust_pickle
-    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        net = load_network(
+            args.model, format=args.model_format, input_shape=shape, trust_pickle=args.trust_pickle
+        )
+    for w in caught:
+        if notes is not None:
+            notes.append(str(w.message))
+        else:
+            print(f"relu-regions {args.verb}: note: {w.message}", file=sys.stderr)
+    return net
 
 
 def add_domain_argument(p: argparse.ArgumentParser, *, required: bool = True) -> None:

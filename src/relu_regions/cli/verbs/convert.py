@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import warnings
 from typing import Any
 
 import numpy as np
@@ -41,10 +40,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from ...network import detect_format, save_network
     from ...network._check import check_file, native_forward
 
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        net = load_model(args)
-    notes = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+    notes: list[str] = []
+    net = load_model(args, notes=notes)
     for note in notes:
         print(f"relu-regions convert: note: {note}", file=sys.stderr)
     in_format = args.model_format or detect_format(args.model).name
