@@ -144,8 +144,9 @@ class Partition:
         Labels of its edges (of its end points in 1-D).
     num_bits:
         Number of neurons (pattern length).
-    radius_tol:
-        Minimum inradius estimate of a piece.
+    radius_tol, radius_rel:
+        A piece centred at ``u`` needs an inradius estimate above
+        ``radius_tol + radius_rel * |u|``.
     track_chords:
         Record each chord's line (needed for adjacency only).
     """
@@ -154,11 +155,13 @@ class Partition:
     _FIELDS = {"Z": 0, "n": 0, "E": 0, "measure": 0, "C": 0, "Rr": 0, "B": 0, "A": 1, "c": 1, "T": 1}
 
     def __init__(
-        self, V0: FloatArray, E0: IntArray, num_bits: int, radius_tol: float, *, track_chords: bool = False
+        self, V0: FloatArray, E0: IntArray, num_bits: int, radius_tol: float, *, radius_rel: float = 0.0,
+        track_chords: bool = False,
     ) -> None:
         V0 = np.asarray(V0, dtype=np.float64)
         self.k = int(V0.shape[-1])
         self.radius_tol = float(radius_tol)
+        self.radius_rel = float(radius_rel)
         self.track_chords = track_chords
         self.P = 1
         if self.k == 2:
@@ -295,7 +298,8 @@ class Partition:
         self, cut: IntArray, r_pos: FloatArray, r_neg: FloatArray, m_pos: FloatArray, m_neg: FloatArray,
         bit: int,
     ) -> BoolArray:
-        ok = (r_pos > self.radius_tol) & (r_neg > self.radius_tol)
+        tol = self.radius_tol + self.radius_rel * np.abs(self.C[cut]) if self.radius_rel else self.radius_tol
+        ok = (r_pos > tol) & (r_neg > tol)
         if not ok.all():
             # one side is a sliver: the piece stays whole, with the larger side's sign
             bad = ~ok
