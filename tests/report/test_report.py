@@ -43,6 +43,8 @@ def test_report_on_hand_built_net_counts_the_quadrants(identity_net, tmp_path):
             assert (tmp_path / f).is_file() and f.endswith(".png")
     page = (tmp_path / "index.html").read_text()
     assert page.startswith("<!DOCTYPE html>") and "lower bound" in page
+    again = build_report(identity_net, out=tmp_path, domain="box:-1,1", options=SMALL, progress=False)
+    assert [s.figures for s in again.sections] == [s["figures"] for s in doc["sections"]]  # re-run, same dir
     assert all(f'src="{f}"' in page for s in doc["sections"] for f in s["figures"])
 
 

@@ -112,8 +112,14 @@ def _select(mods: list[ModuleType], names: Sequence[str] | None) -> list[ModuleT
     return sorted((by_name[n] for n in dict.fromkeys(names)), key=lambda m: getattr(m, "ORDER", 100))
 
 
-def _figures(out: Path) -> set[str]:
-    return {p.name for p in out.glob("*.png")}
+def _figures(out: Path) -> dict[str, int]:
+    """PNG files in ``out`` with their modification times (ns)."""
+    return {p.name: p.stat().st_mtime_ns for p in out.glob("*.png")}
+
+
+def _written(out: Path, before: dict[str, int]) -> list[str]:
+    """PNG files created or rewritten since ``before`` (a re-run into the same directory counts)."""
+    return [name for name, t in _figures(out).items() if before.get(name) != t]
 
 
 def _run_section(
@@ -164,8 +170,8 @@ def _run_section(
         msg = f"{type(exc).__name__}: {exc}".strip().splitlines()[0] if str(exc) else type(exc).__name__
         if stage != "build":
             msg = f"in {stage}(): {msg}"
-        return result("failed", figs=_figures(ctx.out) - before, error=msg, tb=traceback.format_exc()), ""
-    return result("ok", public, _figures(ctx.out) - before), str(body)
+        return result("failed", figs=_written(ctx.out, before), error=msg, tb=traceback.format_exc()), ""
+    return result("ok", public, _written(ctx.out, before)), str(body)
 
 
 def _resolve_inputs(
@@ -245,6 +251,16 @@ def build_report(
     -------
     Report
         ``status`` is ``"failed"`` when a section raised (see the module docstring).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from relu_regions import Network
+    >>> net = Network([[[1.0, 0.0], [0.0, 1.0]], [[1.0, 1.0]]], [[0.0, 0.0], [0.0]])
+    >>> rep = build_report(net, out=tempfile.mkdtemp(), domain="box:-1,1",
+    ...                    sections=["sampled_regions"], options={"samples": 1000})
+    >>> rep.status, rep.sections[0].data["regions_lower_bound"]
+    ('ok', 4)
     """
     t0 = time.perf_counter()
     network, source, ds, dom, note = _resolve_inputs(net, data, domain, seed)
