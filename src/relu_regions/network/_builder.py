@@ -132,14 +132,16 @@ class LayerBuilder:
                 f"({rows * cols * 8 / 2**30:.1f} GiB); the model is too large to convert"
             )
 
-    def _compose(self, M: FloatArray, c: FloatArray) -> None:
-        """Apply ``v -> M v + c`` to the current flat value."""
+    def _compose(self, M: Any, c: FloatArray) -> None:
+        """Apply ``v -> M v + c`` (``M`` dense or SciPy-sparse) to the current flat value."""
         if self._pending is None:
-            self._pending = (M, c)
+            self._check_dense(*M.shape)
+            dense = M.toarray() if hasattr(M, "toarray") else M
+            self._pending = (np.asarray(dense, dtype=np.float64), c)
         else:
             W, b = self._pending
             self._check_dense(M.shape[0], W.shape[1])
-            self._pending = (M @ W, M @ b + c)
+            self._pending = (np.asarray(M @ W, dtype=np.float64), np.asarray(M @ b) + c)
         self._nonneg = False
 
     def _diag(self, s: FloatArray, t: FloatArray) -> None:
@@ -346,6 +348,9 @@ class LayerBuilder:
 
         self._shape()
         nonneg = self._nonneg
+        cols = self._pending[0].shape[1] if self._pending is not None else self.size
+        if any(len(w) > 1 for w in windows):
+            self._check_dense(len(windows), cols)  # the first level has at least one row per window
         levels, final = tournament(windows, self.size, nonneg=nonneg)
         for M in levels:
             self._compose(M, np.zeros(M.shape[0]))

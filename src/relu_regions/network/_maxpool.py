@@ -17,10 +17,9 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
-
-from .._typing import FloatArray
 
 __all__ = ["pool_windows", "tournament"]
 
@@ -62,12 +61,12 @@ def pool_windows(
 
 def tournament(
     windows: Sequence[Sequence[int]], n: int, *, nonneg: bool
-) -> tuple[list[FloatArray], FloatArray]:
+) -> tuple[list[Any], Any]:
     """Matrices of the ReLU levels that compute ``max`` over each window of an ``n``-vector.
 
-    Returns ``(levels, final)``: apply ``relu(M v)`` for each ``M`` in ``levels`` in turn,
-    then ``final``, to get one maximum per window.  ``nonneg`` says every input entry is
-    known to be non-negative.
+    Returns ``(levels, final)`` as sparse CSR matrices (two or three entries per row):
+    apply ``relu(M v)`` for each ``M`` in ``levels`` in turn, then ``final``, to get one
+    maximum per window.  ``nonneg`` says every input entry is known to be non-negative.
 
     >>> levels, final = tournament([[0, 1]], 2, nonneg=False)
     >>> v = np.array([-3.0, -5.0])
@@ -79,7 +78,7 @@ def tournament(
     items: list[list[Functional]] = [[{int(i): 1.0} for i in w] for w in windows]
     if any(not w for w in items):
         raise ValueError("a pooling window contains no input position")
-    levels: list[FloatArray] = []
+    levels: list[Any] = []
     size = n
     while any(len(w) > 1 for w in items):
         level = _Level(nonneg)
@@ -89,10 +88,10 @@ def tournament(
             if len(w) % 2:
                 out.append(level.carry(w[-1]))
             nxt.append(out)
-        levels.append(_dense(level.rows, size))
+        levels.append(_sparse(level.rows, size))
         size = len(level.rows)
         items = nxt
-    final = _dense([w[0] for w in items], size)
+    final = _sparse([w[0] for w in items], size)
     return levels, final
 
 
@@ -121,9 +120,15 @@ class _Level:
         return {self.neuron(diff): 1.0, **self.carry(b)}
 
 
-def _dense(rows: Sequence[Functional], n: int) -> FloatArray:
-    M = np.zeros((len(rows), n))
+def _sparse(rows: Sequence[Functional], n: int) -> Any:
+    from scipy import sparse
+
+    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+    indices: list[int] = []
+    data: list[float] = []
     for r, f in enumerate(rows):
-        for k, v in f.items():
-            M[r, k] += v
-    return M
+        indices.extend(f)
+        data.extend(f.values())
+        indptr[r + 1] = len(indices)
+    values = np.asarray(data, dtype=np.float64)
+    return sparse.csr_matrix((values, np.asarray(indices, dtype=np.int64), indptr), shape=(len(rows), n))
