@@ -120,6 +120,8 @@ def test_skips_unknown_names_and_time_limits(tmp_path, abs_net, identity_net):
     rep = build_report(abs_net, out=tmp_path / "a", domain="box:-1,1", options=SMALL, progress=False)
     plane = next(s for s in rep.sections if s.name == "plane_regions")
     assert plane.status == "skipped" and "1-D input" in plane.error
+    page = (tmp_path / "a" / "index.html").read_text()
+    assert "[skipped: the network has a 1-D input" in page and 'id="plane_regions"' not in page
     line = next(s for s in rep.sections if s.name == "function_1d").data
     assert line["regions_along_the_interval"] == line["regions_on_grid"] == 2  # |x| on [-1, 1]
     assert abs(line["breakpoints"][0]) < 1e-3

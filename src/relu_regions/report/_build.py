@@ -342,22 +342,22 @@ def _page(ctx: ReportContext, doc: dict[str, Any], results: list[SectionResult],
             else "The report was stopped early (time limit or interruption); some sections are missing."
         )
         header += note_html(msg, "error" if failed else "warn")
-    toc = (
-        "<ul>"
-        + "".join(
+    def toc_entry(r: SectionResult) -> str:
+        if r.status == "skipped":  # listed with the reason, no section body
+            return f'<li class="status-skipped">{esc(r.title)} [skipped: {esc(r.error)}]</li>'
+        return (
             f'<li><a href="#{esc(r.name)}">{esc(r.title)}</a> '
             f'<span class="status-{esc(r.status)}">[{esc(r.status)}]</span></li>'
-            for r in results
         )
-        + "</ul>"
-    )
+
+    toc = "<ul>" + "".join(toc_entry(r) for r in results) + "</ul>"
     parts = []
     for r, body in zip(results, bodies, strict=True):
+        if r.status == "skipped":
+            continue
         parts.append(f'<section id="{esc(r.name)}"><h2>{esc(r.title)}</h2>')
         if r.status == "ok":
             parts.append(body)
-        elif r.status == "skipped":
-            parts.append(note_html(f"Skipped: {esc(r.error)}", "warn"))
         else:
             parts.append(note_html(f"This section failed: <code>{esc(r.error)}</code>", "error"))
             if r.traceback:
