@@ -65,8 +65,13 @@ from ._types import ENGINES, EngineInfo, EngineResult
 
 __all__ = ["milp_engine", "milp_serial", "RegionMILP", "build_region_milp", "MARGIN_TOL"]
 
-#: A pattern counts for the MILP when its margin ``f`` reaches ``MARGIN_TOL * F``.
-MARGIN_TOL = 1e-6
+#: A pattern counts for the MILP when its margin ``f`` reaches ``MARGIN_TOL * F``.  Ten times
+#: the feasibility and integrality tolerances the enumerators set (1e-9), so big-M leaks
+#: cannot fake a margin, and every pattern is re-checked by an LP anyway.  A region whose
+#: largest margin is below it is invisible to the MILP (the ``lp`` engine sees regions down
+#: to an inradius of ``RADIUS_TOL * scale``): with ``1e-6`` the 4-10-10-1 benchmark net lost
+#: two real regions of inradius ~5e-6 (max margin ~6e-6 < 7e-6).
+MARGIN_TOL = 1e-8
 
 
 @dataclasses.dataclass(frozen=True)
