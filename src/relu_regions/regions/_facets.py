@@ -71,9 +71,23 @@ def _representatives(Gn: FloatArray, hn: FloatArray) -> np.ndarray:
     if m < 2:
         return rep
     scale = 1.0 + np.abs(hn).max()
-    D = np.abs(R[:, None, :] - R[None, :, :]).max(axis=2) <= COINCIDE_TOL * scale
-    first = np.argmax(D, axis=1)  # first True in each row (the diagonal guarantees one)
-    return first
+    tol = COINCIDE_TOL * scale
+    # Coinciding rows have nearly equal projections on any vector v (|R_i v - R_j v| <=
+    # tol |v|_1), so only rows within that band of each other are compared entry by entry:
+    # O(m log m + m d) memory and time instead of an (m, m, d) array.
+    v = np.random.default_rng(0).uniform(0.5, 1.5, R.shape[1])
+    key = R @ v
+    order = np.argsort(key, kind="stable")
+    sk = key[order]
+    band = tol * float(np.abs(v).sum())
+    lo = np.searchsorted(sk, sk - band, side="left")
+    hi = np.searchsorted(sk, sk + band, side="right")
+    for pos in np.flatnonzero(hi - lo > 1):
+        i = order[pos]
+        cand = order[lo[pos] : hi[pos]]
+        same = cand[np.abs(R[cand] - R[i]).max(axis=1) <= tol]
+        rep[i] = same.min()
+    return rep
 
 
 def facets_interval(G: FloatArray, h: FloatArray, t0: FloatArray, scale: float) -> Facets:
