@@ -66,6 +66,7 @@ _EXPORTS: dict[str, str] = {
     "preactivation_bounds": "stability",
     "stable_neurons": "stability",
     "compress": "stability",
+    "local_stability": "stability",
     # --- infrastructure
     "Budget": "_budget",
     # --- exceptions
@@ -144,5 +145,5 @@ if TYPE_CHECKING:  # pragma: no cover
     )
     from .report import Report, build_report
     from .solvers import solve_lp
-    from .stability import compress, preactivation_bounds, stable_neurons
+    from .stability import compress, local_stability, preactivation_bounds, stable_neurons
     from .train import TrainResult, evaluate_network, train_network

@@ -8,6 +8,7 @@ without changing the network on the domain (Algorithm 1, Theorem 1).
 
 from ._bounds import BOUND_METHODS, PreactivationBounds, preactivation_bounds
 from ._compress import RANK_TOL, CompressionReport, LayerCompression, compress
+from ._local import LocalStability, RadiusStability, local_stability
 from ._setup import SIGN_TOL, SOLVER_PAD
 from ._stable import (
     STABILITY_METHODS,
@@ -27,6 +28,9 @@ __all__ = [
     "LayerCertificates",
     "STABILITY_METHODS",
     "compress",
+    "local_stability",
+    "LocalStability",
+    "RadiusStability",
     "CompressionReport",
     "LayerCompression",
     "RANK_TOL",
