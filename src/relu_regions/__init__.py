@@ -67,6 +67,7 @@ _EXPORTS: dict[str, str] = {
     "stable_neurons": "stability",
     "compress": "stability",
     "local_stability": "stability",
+    "global_linear_approximation": "stability",
     # --- infrastructure
     "Budget": "_budget",
     # --- exceptions
@@ -145,5 +146,11 @@ if TYPE_CHECKING:  # pragma: no cover
     )
     from .report import Report, build_report
     from .solvers import solve_lp
-    from .stability import compress, local_stability, preactivation_bounds, stable_neurons
+    from .stability import (
+        compress,
+        global_linear_approximation,
+        local_stability,
+        preactivation_bounds,
+        stable_neurons,
+    )
     from .train import TrainResult, evaluate_network, train_network

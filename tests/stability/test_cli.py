@@ -67,3 +67,18 @@ def test_bad_input_is_one_line(model, tmp_path, args, message):
     assert proc.returncode == 2, proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0] and "Traceback" not in proc.stderr
+
+
+def test_approximate_widths_and_build(tmp_path, capsys):
+    path = save_network(random_network([784, 5, 5, 5, 10], seed=0), tmp_path / "t1.npz")
+    assert main(["approximate", str(path), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["theorem2"] == {"n1": 5450, "n2": 10240} and out["built"] is None
+    small = random_network([2, 4, 4, 2], seed=1)
+    spath = save_network(small, tmp_path / "s.npz")
+    target = tmp_path / "shallow.npz"
+    assert main(["approximate", str(spath), "--domain", "box:-1,1", "-o", str(target), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["built"] == 3 and out["theorem3"]["exact"] and out["max_abs_difference"] < 1e-9
+    shallow = load_network(target)
+    assert shallow.hidden_widths == (out["theorem3"]["n1"], out["theorem3"]["n2"])

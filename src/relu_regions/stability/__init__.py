@@ -6,6 +6,7 @@ non-negative (non-positive) everywhere on it; such neurons can be removed or fol
 without changing the network on the domain (Algorithm 1, Theorem 1).
 """
 
+from ._approx import LinearApproximation, global_linear_approximation, theorem2_widths, theorem3_widths
 from ._bounds import BOUND_METHODS, PreactivationBounds, preactivation_bounds
 from ._compress import RANK_TOL, CompressionReport, LayerCompression, compress
 from ._local import LocalStability, RadiusStability, local_stability
@@ -28,6 +29,10 @@ __all__ = [
     "LayerCertificates",
     "STABILITY_METHODS",
     "compress",
+    "global_linear_approximation",
+    "LinearApproximation",
+    "theorem2_widths",
+    "theorem3_widths",
     "local_stability",
     "LocalStability",
     "RadiusStability",
