@@ -6,6 +6,8 @@ import types
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from relu_regions import DatasetError, MissingDependencyError, ReluRegionsError, UnknownChoiceError
 from relu_regions.data import DATASETS, Dataset, circle_annulus, circle_xor, list_datasets, load_dataset, xor
@@ -138,3 +140,15 @@ def test_dataset_validation_and_helpers():
     s = d.summary()
     assert s["num_classes"] == 10 and sum(s["class_counts"]) == 1797 and s["input_shape"] == [1, 8, 8]
     assert "digits" in repr(d)
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(2, 300), frac=st.floats(0.0, 0.95), seed=st.integers(0, 2**32 - 1))
+def test_from_arrays_shuffles_rows_together_and_splits(n, frac, seed):
+    X = np.arange(2 * n, dtype=float).reshape(n, 2)
+    d = Dataset.from_arrays("h", X, np.arange(n) % 3, test_fraction=frac, seed=seed)
+    assert d.n_train + d.n_test == n and d.n_train >= 1
+    assert abs(d.n_test - frac * n) <= 1
+    idx = (d.X[:, 0] // 2).astype(int)
+    assert sorted(idx.tolist()) == list(range(n))  # a permutation of the rows
+    np.testing.assert_array_equal(d.y, idx % 3)  # labels travel with their rows

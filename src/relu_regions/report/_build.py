@@ -320,6 +320,15 @@ def build_report(
     return Report(str(out_dir), str(json_path), str(html_path), status, seconds, results)
 
 
+_INTRO = (
+    "<p>A ReLU network is piecewise linear: the inputs that switch on the same set of neurons "
+    "(the same <em>activation pattern</em>) form a convex <em>activation region</em> on which the "
+    "network is one affine map. The sections below describe these regions on the analysis domain. "
+    "Every count says whether it is <b>exact</b> or only a <b>lower bound</b> (found by sampling) or an "
+    "<b>upper bound</b>; the same numbers are in <code>report.json</code>.</p>"
+)
+
+
 def _page(ctx: ReportContext, doc: dict[str, Any], results: list[SectionResult], bodies: list[str]) -> str:
     net = ctx.net
     widths = "-".join(map(str, net.widths))
@@ -333,7 +342,7 @@ def _page(ctx: ReportContext, doc: dict[str, Any], results: list[SectionResult],
         ("seed", ctx.seed),
         ("generated", f"{doc['created']} by relu-regions {__version__} in {doc['seconds']:.1f} s"),
     ]
-    header = '<div class="meta">' + table_html(meta) + "</div>"
+    header = '<div class="meta">' + table_html(meta) + "</div>" + _INTRO
     if doc["status"] != "ok":
         failed = [r.name for r in results if r.status == "failed"]
         msg = (
