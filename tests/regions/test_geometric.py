@@ -303,3 +303,34 @@ def test_three_dimensional_domain_is_rejected():
     net = random_network([3, 4, 1], seed=0)
     with pytest.raises(DomainError, match="dimension <= 2"):
         count_regions(net, Box([-1] * 3, [1] * 3), method="geometric")
+
+
+def test_plane_inside_a_neurons_hyperplane_splits_nothing():
+    # every point of the plane satisfies w.x = 0.7 up to round-off: that neuron is identically
+    # zero on it, so the count equals the count without the neuron (bounded and unbounded)
+    rng = np.random.default_rng(4)
+    w = np.array([0.1, 0.2, 0.3])
+    xy = rng.normal(size=(3, 2))
+    P = np.column_stack([xy, (0.7 - xy @ w[:2]) / w[2]])
+    base = random_network([3, 6, 5, 1], seed=8)
+    W0, b0 = np.vstack([base.weights[0], w]), np.append(base.biases[0], -0.7)
+    W1 = np.hstack([base.weights[1], rng.normal(size=(5, 1))])
+    net = Network([W0, W1, base.weights[2]], [b0, base.biases[1], base.biases[2]])
+    for dom in (AffineSubspace(P), AffineSubspace(P, coefficient_bounds=(-2, 3))):
+        with_neuron = geo(net, dom)
+        assert with_neuron.exact and with_neuron.regions == geo(base, dom).regions
+
+
+def test_unbounded_regions_come_with_window_geometry():
+    net = random_network([4, 6, 6, 1], seed=5)
+    plane = AffineSubspace(np.random.default_rng(2).normal(size=(3, 4)))
+    rs = enumerate_regions(net, plane, method="geometric", progress=False)
+    lo, hi = (np.asarray(v) for v in rs.count.details["window"])
+    assert rs.vertices is not None and len(rs.vertices) == len(rs)
+    total = 0.0
+    for r in rs:
+        V = r.vertices
+        assert np.all(V >= lo - 1e-9 * np.abs(lo).max()) and np.all(V <= hi + 1e-9 * np.abs(hi).max())
+        total += r.measure
+    assert total == pytest.approx(float(np.prod(hi - lo)), rel=1e-9)
+    np.testing.assert_array_equal(net.pattern_vector(rs.interior_points), rs.patterns)

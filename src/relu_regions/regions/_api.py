@@ -93,6 +93,8 @@ def _run(
     if not info.parallel and (options.get("workers", 1) not in (None, 1) or options.get("executor")):
         raise UnknownChoiceError(f"method {name!r} does not run in parallel; drop workers/executor")
     net_t = net.with_input_map(chart.origin, chart.basis)
+    # the terms of net_t's first layer before they cancelled (for round-off tolerances)
+    options["_pullback"] = (net.layers[0].weight, net.layers[0].bias, chart.origin, chart.basis)
     G, h = chart.halfspaces()
     budget = Budget(time_limit)
     t0 = time.perf_counter()

@@ -93,7 +93,10 @@ HORIZON = 1e-9
 class _Lifted:
     """The network on a window's coordinates ``u``: first-layer map and bias multiplier."""
 
-    def __init__(self, net: Network, origin: FloatArray, basis: FloatArray, scale: float = 1.0) -> None:
+    def __init__(
+        self, net: Network, origin: FloatArray, basis: FloatArray, scale: float = 1.0,
+        extra: tuple[FloatArray, FloatArray] | None = None,
+    ) -> None:
         # x = origin + basis @ u in homogeneous coordinates (x', x_{k+1}); t = scale x'/x_{k+1}
         k = net.input_dim
         self.layers = [layer for layer in net.layers if layer.activated]
@@ -106,6 +109,17 @@ class _Lifted:
         self.beta_a = basis[k].copy()
         self.beta_c = float(origin[k])
         self.num_bits = int(sum(layer.width for layer in self.layers))
+        # magnitudes of the first layer's terms: |z(u)| <= mag0 + mag1 |u| (plus ``extra``,
+        # the terms of the pull-back t -> W0 (o + B t) + b0 that cancelled in net_t)
+        self.mag0 = np.abs(self.c1)
+        self.mag1 = np.linalg.norm(self.A1, axis=1)
+        if extra is not None:
+            e0, e1 = extra
+            xp, x3 = np.abs(origin[:k]).sum(), abs(origin[k])
+            self.mag0 = self.mag0 + e0 * x3 + e1 * scale * xp
+            self.mag1 = self.mag1 + e0 * float(np.linalg.norm(basis[k])) + e1 * scale * float(
+                np.linalg.norm(basis[:k], 2)
+            )
 
 
 def _partition(
@@ -124,7 +138,6 @@ def _partition(
     ``u`` needs an inradius estimate above ``absolute + relative * |u|``.
     """
     k = V0.shape[-1]
-    R = float(np.sqrt((V0.reshape(-1, k) ** 2).sum(axis=1)).max())
     if k == 2:
         span = V0.max(axis=0) - V0.min(axis=0)
     else:
@@ -139,15 +152,17 @@ def _partition(
         if li == 0:
             AZ = np.broadcast_to(lifted.A1, (P, *lifted.A1.shape)).copy()
             cZ = np.broadcast_to(lifted.c1, (P, lifted.c1.size)).copy()
-            mag = np.linalg.norm(AZ, axis=2) * R + np.abs(cZ)
+            mag0 = np.broadcast_to(lifted.mag0, cZ.shape)
+            mag1 = np.broadcast_to(lifted.mag1, cZ.shape)
         else:
             W, b = layer.weight, layer.bias
             AZ = np.matmul(W, AH) + b[None, :, None] * lifted.beta_a[None, None, :]
             cZ = cH @ W.T + b * lifted.beta_c
-            Rp = np.abs(part.C[:P]) + part.Rr[:P]  # |u| on each piece
-            hmag = np.linalg.norm(AH, axis=2) * Rp[:, None] + np.abs(cH)
-            mag = hmag @ np.abs(W).T + np.abs(b) * (beta_norm * Rp + abs(lifted.beta_c))[:, None]
-        part.set_layer(AZ, cZ, ZERO_RTOL * mag)
+            # |z(u)| <= mag0 + mag1 |u| bounds the terms that make up z, hence its round-off
+            absW = np.abs(W).T
+            mag0 = np.abs(cH) @ absW + np.abs(b) * abs(lifted.beta_c)
+            mag1 = np.linalg.norm(AH, axis=2) @ absW + np.abs(b) * beta_norm
+        part.set_layer(AZ, cZ, ZERO_RTOL * mag0, ZERO_RTOL * mag1)
         first = bit
         for j in range(layer.width):
             if budget.stop:
@@ -259,24 +274,26 @@ def _measure(V0: FloatArray) -> float:
     return float(V0[1, 0] - V0[0, 0])
 
 
-def _standard(net: Network) -> _Lifted:
+def _standard(net: Network, extra: tuple[FloatArray, FloatArray] | None = None) -> _Lifted:
     k = net.input_dim
     origin = np.zeros(k + 1)
     origin[k] = 1.0
     basis = np.vstack([np.eye(k), np.zeros((1, k))])
-    return _Lifted(net, origin, basis)
+    return _Lifted(net, origin, basis, extra=extra)
 
 
 def _run_window(
     net: Network, lo: FloatArray, hi: FloatArray, G: FloatArray, h: FloatArray, *, budget: Budget,
     progress: Any, track_chords: bool = False, radius: tuple[float, float] | None = None,
+    extra: tuple[FloatArray, FloatArray] | None = None,
 ) -> _Run:
     clipped = _clip_window(_box_corners(lo, hi), G, h)
     if clipped is None:
         raise EmptyDomainError("the domain has no interior in its own coordinates")
     V0, E0 = clipped
     part, complete = _partition(
-        _standard(net), V0, E0, budget=budget, progress=progress, track_chords=track_chords, radius=radius
+        _standard(net, extra), V0, E0, budget=budget, progress=progress, track_chords=track_chords,
+        radius=radius,
     )
     run = _Run(part, complete)
     run.domain_measure = _measure(V0)
@@ -330,7 +347,8 @@ def _genuine_vertices(part: Partition) -> FloatArray:
 
 
 def _projective(
-    net: Network, G: FloatArray, h: FloatArray, *, budget: Budget, progress: Any
+    net: Network, G: FloatArray, h: FloatArray, *, budget: Budget, progress: Any,
+    extra: tuple[FloatArray, FloatArray] | None = None,
 ) -> tuple[dict[str, Any], bool]:
     """Count on the projective faces; returns the patterns, points and face statistics."""
     k = net.input_dim
@@ -348,7 +366,8 @@ def _projective(
             faces_info.append({"pieces": 0, "measure_sum": 0.0, "face_measure": 0.0})
             continue
         V0, E0 = clipped
-        part, done = _partition(_Lifted(net, origin, basis, s), V0, E0, budget=budget, progress=progress)
+        lifted = _Lifted(net, origin, basis, s, extra)
+        part, done = _partition(lifted, V0, E0, budget=budget, progress=progress)
         complete &= done
         run = _Run(part, done)
         x = origin + run.centroids @ basis.T
@@ -410,11 +429,16 @@ def _engine(
 ) -> EngineResult:
     k = net.input_dim
     details: dict[str, Any] = {"bounded": bounded}
+    extra = None
+    if options.get("_pullback") is not None:  # (W0, b0, origin, basis) of the chart pull-back
+        W0, b0, o, B = options["_pullback"]
+        absW = np.abs(np.asarray(W0))
+        extra = (absW @ np.abs(o) + np.abs(b0), absW @ np.linalg.norm(B, axis=1))
     certificate: dict[str, Any] = {}
     surface = None
     radius = None
     if not bounded:
-        surface, complete = _projective(net, G, h, budget=budget, progress=progress)
+        surface, complete = _projective(net, G, h, budget=budget, progress=progress, extra=extra)
         if not complete:
             pats = _complete_patterns(net, surface["points"])
             _, idx = np.unique(np.packbits(pats, axis=1), axis=0, return_index=True)
@@ -434,7 +458,7 @@ def _engine(
         certificate["partition_vertices_in_window"] = int(len(surface["vertices"]))
     run = _run_window(
         net, lo, hi, G, h, budget=budget, progress=progress, track_chords=bool(options.get("adjacency")),
-        radius=radius,
+        radius=radius, extra=extra,
     )
     part = run.part
     domain_measure = run.domain_measure
@@ -472,10 +496,10 @@ def _engine(
                 f"window's {len(b)}: some region is at the resolution limit; their union is a lower bound"
             )
             packed = np.packbits(surface["patterns"], axis=1)
-            extra = [i for i, p in enumerate(packed) if p.tobytes() not in b]
-            patterns = np.vstack([patterns, surface["patterns"][extra]])
-            run.centroids = np.vstack([run.centroids, surface["points"][extra]])
-            run.measure = np.concatenate([run.measure, np.full(len(extra), np.nan)])
+            missing = [i for i, p in enumerate(packed) if p.tobytes() not in b]
+            patterns = np.vstack([patterns, surface["patterns"][missing]])
+            run.centroids = np.vstack([run.centroids, surface["points"][missing]])
+            run.measure = np.concatenate([run.measure, np.full(len(missing), np.nan)])
     details.update(
         {
             "pieces": int(patterns.shape[0]),

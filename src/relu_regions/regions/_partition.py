@@ -69,6 +69,11 @@ def polygon_centroids(Z: ComplexArray, area: FloatArray) -> ComplexArray:
     return ((d + d[:, nxt]) * cross).sum(axis=1) / (6.0 * area) + Z[:, 0]
 
 
+def _vertex_mean(Z: ComplexArray, n: IntArray) -> ComplexArray:
+    """Mean of the first ``n`` vertices of padded rows (pads repeat vertex 0)."""
+    return (Z.sum(axis=1) - (Z.shape[1] - n) * Z[:, 0]) / n
+
+
 def _compact(pts: ComplexArray, labels: IntArray, keep: BoolArray) -> tuple[ComplexArray, IntArray, IntArray]:
     """Keep the ``keep`` slots of each row in order; pad with the row's first vertex."""
     counts = keep.sum(axis=1)
@@ -152,7 +157,9 @@ class Partition:
     """
 
     # per-piece arrays -> axis of their capacity dimension
-    _FIELDS = {"Z": 0, "n": 0, "E": 0, "measure": 0, "C": 0, "Rr": 0, "B": 0, "A": 1, "c": 1, "T": 1}
+    _FIELDS = {
+        "Z": 0, "n": 0, "E": 0, "measure": 0, "C": 0, "Rr": 0, "B": 0, "A": 1, "c": 1, "T0": 1, "T1": 1
+    }
 
     def __init__(
         self, V0: FloatArray, E0: IntArray, num_bits: int, radius_tol: float, *, radius_rel: float = 0.0,
@@ -180,7 +187,8 @@ class Partition:
         self.B = np.zeros((1, num_bits), dtype=bool)
         self.A = np.zeros((0, 1), dtype=np.complex128)
         self.c = np.zeros((0, 1))
-        self.T = np.zeros((0, 1))
+        self.T0 = np.zeros((0, 1))
+        self.T1 = np.zeros((0, 1))
         self.chords: list[tuple[ComplexArray, ComplexArray, IntArray]] = []
         self.num_chords = 0
         self.splits = 0
@@ -223,23 +231,28 @@ class Partition:
             self.Rr[rows] = 0.5 * (hi - lo)
             return
         n = self.n[rows]
-        w = int(n.max())
-        Z = self.Z[rows, :w]
-        C = (Z.sum(axis=1) - (w - n) * Z[:, 0]) / n
+        Z = self.Z[rows, : int(n.max())]
+        C = _vertex_mean(Z, n)
         self.C[rows] = C
         self.Rr[rows] = np.abs(Z - C[:, None]).max(axis=1)
 
-    def set_layer(self, AZ: FloatArray, cZ: FloatArray, tolZ: FloatArray) -> None:
-        """Install the current layer's pre-activation maps ``(P, n_l, k)``, ``(P, n_l)``."""
+    def set_layer(self, AZ: FloatArray, cZ: FloatArray, tol0: FloatArray, tol1: FloatArray) -> None:
+        """Install the current layer's pre-activation maps ``(P, n_l, k)``, ``(P, n_l)``.
+
+        The zero tolerance of neuron ``j`` at a vertex ``u`` of a piece is
+        ``tol0 + tol1 * |u|`` (``(P, n_l)`` each): round-off grows with ``|u|``.
+        """
         cap = self.Z.shape[0]
         P = self.P
         nl = cZ.shape[1]
         self.A = np.empty((nl, cap), dtype=np.complex128)
         self.c = np.empty((nl, cap))
-        self.T = np.empty((nl, cap))
+        self.T0 = np.empty((nl, cap))
+        self.T1 = np.empty((nl, cap))
         self.A[:, :P] = (AZ[..., 0] + 1j * AZ[..., 1]).T if self.k == 2 else AZ[..., 0].T
         self.c[:, :P] = cZ.T
-        self.T[:, :P] = tolZ.T
+        self.T0[:, :P] = tol0.T
+        self.T1[:, :P] = tol1.T
 
     def layer_maps(self) -> tuple[FloatArray, FloatArray]:
         """The current layer's maps ``(P, n_l, k)``, ``(P, n_l)`` for the next layer."""
@@ -274,13 +287,16 @@ class Partition:
         a = self.A[j, :P]
         fc = (np.conj(a) * self.C[:P]).real + self.c[j, :P]
         self.B[:P, bit] = fc > 0
-        tol = self.T[j, :P]
-        cand = np.flatnonzero(np.abs(fc) <= np.abs(a) * self.Rr[:P] * (1 + 1e-9) + tol)
+        t0 = self.T0[j, :P]
+        t1 = self.T1[j, :P]
+        Rr = self.Rr[:P]
+        cand = np.flatnonzero(np.abs(fc) <= np.abs(a) * Rr * (1 + 1e-9) + t0 + t1 * (np.abs(self.C[:P]) + Rr))
         if cand.size == 0:
             return 0
         w = int(self.n[cand].max())
-        f = (np.conj(a[cand, None]) * self.Z[cand, :w]).real + self.c[j, cand, None]
-        t = tol[cand, None]
+        Z = self.Z[cand, :w]
+        f = (np.conj(a[cand, None]) * Z).real + self.c[j, cand, None]
+        t = t0[cand, None] + t1[cand, None] * np.abs(Z)
         pos = f > t
         neg = f < -t
         anypos = pos.any(axis=1)
@@ -296,10 +312,12 @@ class Partition:
 
     def _accept(
         self, cut: IntArray, r_pos: FloatArray, r_neg: FloatArray, m_pos: FloatArray, m_neg: FloatArray,
-        bit: int,
+        bit: int, where: tuple[Any, Any] = (0.0, 0.0),
     ) -> BoolArray:
-        tol = self.radius_tol + self.radius_rel * np.abs(self.C[cut]) if self.radius_rel else self.radius_tol
-        ok = (r_pos > tol) & (r_neg > tol)
+        """Keep the splits whose halves (centred at ``where``) are both wide enough."""
+        tp = self.radius_tol + self.radius_rel * np.abs(where[0])
+        tn = self.radius_tol + self.radius_rel * np.abs(where[1])
+        ok = (r_pos > tp) & (r_neg > tn)
         if not ok.all():
             # one side is a sliver: the piece stays whole, with the larger side's sign
             bad = ~ok
@@ -314,7 +332,8 @@ class Partition:
         self.B[new] = self.B[parents]
         self.A[:, new] = self.A[:, parents]
         self.c[:, new] = self.c[:, parents]
-        self.T[:, new] = self.T[:, parents]
+        self.T0[:, new] = self.T0[:, parents]
+        self.T1[:, new] = self.T1[:, parents]
         self.P += k
         return new
 
@@ -340,7 +359,10 @@ class Partition:
         an, pn = polygon_area_perimeter(Zn)
         rp = 2.0 * ap / np.maximum(pp, 1e-300)
         rn = 2.0 * an / np.maximum(pn, 1e-300)
-        ok = self._accept(cut, rp, rn, ap, an, bit)
+        where: tuple[Any, Any] = (0.0, 0.0)
+        if self.radius_rel:
+            where = (_vertex_mean(Zp, np_), _vertex_mean(Zn, nn))
+        ok = self._accept(cut, rp, rn, ap, an, bit, where)
         if not ok.all():
             if not ok.any():
                 return 0
@@ -376,7 +398,9 @@ class Partition:
         len_lo, len_hi = root - lo, hi - root
         m_pos = np.where(lo_pos, len_lo, len_hi)
         m_neg = np.where(lo_pos, len_hi, len_lo)
-        ok = self._accept(cut, m_pos / 2, m_neg / 2, m_pos, m_neg, bit)
+        mid_lo, mid_hi = 0.5 * (lo + root), 0.5 * (root + hi)
+        where = (np.where(lo_pos, mid_lo, mid_hi), np.where(lo_pos, mid_hi, mid_lo))
+        ok = self._accept(cut, m_pos / 2, m_neg / 2, m_pos, m_neg, bit, where)
         if not ok.any():
             return 0
         cut, lo, hi, root, lo_pos, chord = (x[ok] for x in (cut, lo, hi, root, lo_pos, chord))
