@@ -46,6 +46,14 @@ class Layer:
         return int(self.weight.shape[0])
 
 
+def _activate(z: FloatArray, slope: float) -> FloatArray:
+    """(Leaky) ReLU in place: ``max(z, slope * z)`` equals ``z`` for ``z > 0`` and
+    ``slope * z`` otherwise because ``0 <= slope < 1``."""
+    if slope == 0.0:
+        return np.maximum(z, 0.0, out=z)
+    return np.maximum(z, slope * z, out=z)
+
+
 def _readonly(a: Any, name: str) -> FloatArray:
     try:
         arr = np.array(a, dtype=np.float64, copy=True)
@@ -270,9 +278,10 @@ class Network:
         """Network output for one point ``(n0,)`` or a batch ``(N, n0)``."""
         h, single = self._as_batch(x)
         for layer in self._layers:
-            h = h @ layer.weight.T + layer.bias
+            h = h @ layer.weight.T
+            h += layer.bias
             if layer.slope is not None:
-                h = np.where(h > 0, h, layer.slope * h)
+                h = _activate(h, layer.slope)
         return h[0] if single else h
 
     __call__ = forward
@@ -286,7 +295,7 @@ class Network:
             if layer.slope is None:
                 break
             out.append(z[0] if single else z)
-            h = np.where(z > 0, z, layer.slope * z)
+            h = _activate(z.copy(), layer.slope)
         return out
 
     def activation_patterns(self, x: Any) -> list[BoolArray]:
