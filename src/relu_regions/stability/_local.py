@@ -68,6 +68,7 @@ def local_stability(
     count_method: str = "auto",
     time_limit: float | None = None,
     count_time_limit: float | None = None,
+    max_exact_unstable: int | None = None,
     seed: Seed = 0,
 ) -> LocalStability:
     """Stable neurons and activation patterns on L-infinity balls of radii ``radii`` around ``center``.
@@ -89,6 +90,9 @@ def local_stability(
         method of :mod:`relu_regions.regions`; ``auto`` picks the exact one for the
         dimension).  When the exact method is unavailable, fails or hits its time limit the
         count is a lower bound and ``patterns_exact`` is false.
+    max_exact_unstable:
+        With more unstable neurons than this, patterns are sampled (a quick lower bound)
+        instead of counted exactly.
     time_limit:
         Seconds per radius for the stability analysis.
 
@@ -128,7 +132,10 @@ def local_stability(
         }
         if count:
             free = counts["unstable"] + counts["undecided"]
-            row.update(_count(net, ball, free, count_method, count_time_limit, seed))
+            cm = count_method
+            if max_exact_unstable is not None and free > max_exact_unstable:
+                cm = "sample"
+            row.update(_count(net, ball, free, cm, count_time_limit, seed))
         rows.append(RadiusStability(**row))
     return LocalStability(
         rows=tuple(rows),
@@ -154,7 +161,8 @@ def _count(
         }
     note = ""
     try:
-        res = count_regions(net, ball, method=method, time_limit=time_limit)
+        opts: dict[str, Any] = {"samples": 20_000, "seed": seed} if method == "sample" else {}
+        res = count_regions(net, ball, method=method, time_limit=time_limit, **opts)
     except (ReluRegionsError, MemoryError) as exc:
         why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         note = f"{method} failed ({why}); sampled instead: a lower bound"
