@@ -42,6 +42,13 @@ _EXPORTS: dict[str, str] = {
     "parse_domain": "domain",
     # --- solvers
     "solve_lp": "solvers",
+    # --- regions (counting and enumeration)
+    "count_regions": "regions",
+    "enumerate_regions": "regions",
+    "count_linear_regions": "regions",
+    "RegionCount": "regions",
+    "RegionSet": "regions",
+    "Region": "regions",
     # --- bounds
     "bound_regions": "bounds",
     "Bound": "bounds",
@@ -143,6 +150,14 @@ if TYPE_CHECKING:  # pragma: no cover
         to_onnx,
         to_torch,
         to_torchscript,
+    )
+    from .regions import (
+        Region,
+        RegionCount,
+        RegionSet,
+        count_linear_regions,
+        count_regions,
+        enumerate_regions,
     )
     from .report import Report, build_report
     from .solvers import solve_lp

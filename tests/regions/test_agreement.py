@@ -73,3 +73,20 @@ def test_plane_through_data_is_below_the_bounds_of_the_pulled_back_net():
     net_t = net.with_input_map(ch.origin, ch.basis)  # the network on the plane's coordinates
     uppers = [b for b in bound_regions(net_t).ordered() if b.kind == "upper"]
     assert res.exact and uppers and all(res.regions <= b.value for b in uppers)
+
+
+@pytest.mark.parametrize("workers", [2])
+def test_geometric_workers_give_the_same_regions(workers):
+    from concurrent.futures import ThreadPoolExecutor
+
+    net = random_network([2, 10, 10, 1], seed=6)
+    for dom in (Box([-1, -1], [1, 1]), AffineSubspace([[0, 0], [1, 0], [0, 1]])):
+        serial = enumerate_regions(net, dom, method="geometric", progress=False)
+        par = enumerate_regions(net, dom, method="geometric", workers=workers, progress=False)
+        assert par.count.exact and par.count.details["cells"] >= 2
+        assert packed(par.patterns) == packed(serial.patterns)
+        assert par.vertices is not None and len(par.vertices) == len(par)
+        assert par.count.certificate["relative_error"] < 1e-9
+        with ThreadPoolExecutor(2) as ex:
+            threaded = count_regions(net, dom, method="geometric", executor=ex, progress=False)
+        assert threaded.regions == len(serial)

@@ -65,6 +65,7 @@ then returned as a lower bound).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Any
 
@@ -74,6 +75,7 @@ from .._budget import Budget, progress_bar
 from .._typing import BoolArray, FloatArray, IntArray
 from ..exceptions import DomainError, EmptyDomainError
 from ..network import Network
+from ._parallel import run_parallel, wants_parallel
 from ._partition import WINDOW_LABEL, Partition, polygon_area_perimeter, split_polygons
 from ._types import ENGINES, EngineInfo, EngineResult
 
@@ -436,7 +438,7 @@ def _engine(
         extra = (absW @ np.abs(o) + np.abs(b0), absW @ np.linalg.norm(B, axis=1))
     certificate: dict[str, Any] = {}
     surface = None
-    radius = None
+    radius = options.get("_radius")
     if not bounded:
         surface, complete = _projective(net, G, h, budget=budget, progress=progress, extra=extra)
         if not complete:
@@ -456,34 +458,18 @@ def _engine(
         radius = (RADIUS_RTOL * surface["scale"] * math.sqrt(k), RADIUS_RTOL)
         certificate["projective_faces"] = surface["faces"]
         certificate["partition_vertices_in_window"] = int(len(surface["vertices"]))
-    run = _run_window(
-        net, lo, hi, G, h, budget=budget, progress=progress, track_chords=bool(options.get("adjacency")),
-        radius=radius, extra=extra,
-    )
-    part = run.part
-    domain_measure = run.domain_measure
-    if not run.complete:
-        pats = _complete_patterns(net, run.centroids)
-        _, idx = np.unique(np.packbits(pats, axis=1), axis=0, return_index=True)
-        idx = np.sort(idx)
-        return EngineResult(
-            patterns=pats[idx], points=run.centroids[idx], complete=False, exact=False,
-            details={**details, "pieces_when_stopped": part.P},
+    if wants_parallel(options) and not options.get("adjacency"):
+        res = _window_parallel(net, lo, hi, G, h, budget=budget, options=options, radius=radius)
+    else:
+        res = _window_serial(
+            net, lo, hi, G, h, budget=budget, options=options, progress=progress, radius=radius, extra=extra
         )
-    patterns = run.bits
-    exact = True
-    total = float(run.measure.sum())
-    certificate.update(
-        {
-            "measure_sum": total,
-            "domain_measure": domain_measure,
-            "relative_error": abs(total - domain_measure) / domain_measure,
-            "measure": "area" if k == 2 else "length",
-        }
-    )
-    if certificate["relative_error"] > 1e-8:
-        exact = False
-        details["not_exact_reason"] = "the pieces' measures do not add up to the domain's"
+    details.update(res.details)
+    certificate.update(res.certificate)
+    if not res.complete:
+        return dataclasses.replace(res, details=details, certificate=certificate)
+    exact = res.exact
+    patterns, points, measures = res.patterns, res.points, res.measures
     if surface is not None:
         a = {p.tobytes() for p in np.packbits(surface["patterns"], axis=1)}
         b = {p.tobytes() for p in np.packbits(patterns, axis=1)}
@@ -498,35 +484,87 @@ def _engine(
             packed = np.packbits(surface["patterns"], axis=1)
             missing = [i for i, p in enumerate(packed) if p.tobytes() not in b]
             patterns = np.vstack([patterns, surface["patterns"][missing]])
-            run.centroids = np.vstack([run.centroids, surface["points"][missing]])
-            run.measure = np.concatenate([run.measure, np.full(len(missing), np.nan)])
-    details.update(
-        {
-            "pieces": int(patterns.shape[0]),
-            "splits": part.splits,
-            "rejected_slivers": part.rejected,
-            "zero_rtol": ZERO_RTOL,
-            "radius_rtol": RADIUS_RTOL,
-        }
+            points = np.vstack([points, surface["points"][missing]])
+            if measures is not None:
+                measures = np.concatenate([measures, np.full(len(missing), np.nan)])
+            res = dataclasses.replace(res, vertices=None, adjacency=None)
+    details.update({"pieces": int(patterns.shape[0]), "zero_rtol": ZERO_RTOL, "radius_rtol": RADIUS_RTOL})
+    return dataclasses.replace(
+        res, patterns=patterns, points=points, measures=measures, exact=exact, certificate=certificate,
+        details=details,
     )
-    collect = bool(options.get("collect"))
-    vertices = part.vertex_list() if collect and len(patterns) == part.P else None
+
+
+def _window_serial(
+    net: Network, lo: FloatArray, hi: FloatArray, G: FloatArray, h: FloatArray, *, budget: Budget,
+    options: dict[str, Any], progress: Any, radius: tuple[float, float] | None,
+    extra: tuple[FloatArray, FloatArray] | None,
+) -> EngineResult:
+    """The regions in the window ``[lo, hi]`` of ``{G t <= h}``, with the measure certificate."""
+    k = net.input_dim
+    run = _run_window(
+        net, lo, hi, G, h, budget=budget, progress=progress, track_chords=bool(options.get("adjacency")),
+        radius=radius, extra=extra,
+    )
+    part = run.part
+    if not run.complete:
+        pats = _complete_patterns(net, run.centroids)
+        _, idx = np.unique(np.packbits(pats, axis=1), axis=0, return_index=True)
+        idx = np.sort(idx)
+        return EngineResult(
+            patterns=pats[idx], points=run.centroids[idx], complete=False, exact=False,
+            details={"pieces_when_stopped": part.P},
+        )
+    total = float(run.measure.sum())
+    certificate: dict[str, Any] = {
+        "measure_sum": total,
+        "domain_measure": run.domain_measure,
+        "relative_error": abs(total - run.domain_measure) / run.domain_measure,
+        "measure": "area" if k == 2 else "length",
+    }
+    details: dict[str, Any] = {"splits": part.splits, "rejected_slivers": part.rejected}
+    exact = certificate["relative_error"] <= 1e-8
+    if not exact:
+        details["not_exact_reason"] = "the pieces' measures do not add up to the domain's"
     adjacency = None
-    if options.get("adjacency") and len(patterns) == part.P:
+    if options.get("adjacency"):
         from ._adjacency import partition_adjacency
 
         adjacency = partition_adjacency(part)
     return EngineResult(
-        patterns=patterns,
+        patterns=run.bits,
         points=run.centroids,
         complete=True,
         exact=exact,
         certificate=certificate,
         details=details,
-        vertices=vertices,
+        vertices=part.vertex_list() if options.get("collect") else None,
         measures=run.measure,
         adjacency=adjacency,
     )
+
+
+def _window_parallel(
+    net: Network, lo: FloatArray, hi: FloatArray, G: FloatArray, h: FloatArray, *, budget: Budget,
+    options: dict[str, Any], radius: tuple[float, float] | None,
+) -> EngineResult:
+    """:func:`_window_serial` on first-layer cells (which cut no region), in parallel."""
+    k = net.input_dim
+    eye = np.eye(k)
+    Gw = np.vstack([G, eye, -eye])
+    hw = np.concatenate([h, hi, -lo])
+    if radius is None:
+        clipped = _clip_window(_box_corners(lo, hi), G, h)
+        if clipped is None:
+            raise EmptyDomainError("the domain has no interior in its own coordinates")
+        span = clipped[0].max(axis=0) - clipped[0].min(axis=0)
+        radius = (RADIUS_RTOL * 0.5 * float(np.sqrt((span**2).sum())), 0.0)
+    res = run_parallel(geometric_engine, net, Gw, hw, budget=budget, options={**options, "_radius": radius})
+    cert = dict(res.certificate)
+    if "measure_sum" in cert and cert.get("domain_measure"):
+        cert["relative_error"] = abs(cert["measure_sum"] - cert["domain_measure"]) / cert["domain_measure"]
+        cert["measure"] = "area" if k == 2 else "length"
+    return dataclasses.replace(res, certificate=cert)
 
 
 ENGINES.add(
@@ -536,6 +574,7 @@ ENGINES.add(
         exact=True,
         max_dim=2,
         needs_bounded=False,
+        parallel=True,
         description="exact splitting of convex pieces neuron by neuron (1-D/2-D domains)",
     ),
 )

@@ -197,6 +197,8 @@ def _merge(results: list[EngineResult], cells: int, dropped: int, N: int, k: int
     pts: list[np.ndarray] = []
     meas: list[float] = []
     has_meas = all(r.measures is not None for r in results) and bool(results)
+    has_verts = all(r.vertices is not None for r in results) and bool(results)
+    verts: list[np.ndarray] = []
     for r in results:
         for i in range(r.count):
             key = r.patterns[i].tobytes()
@@ -207,6 +209,8 @@ def _merge(results: list[EngineResult], cells: int, dropped: int, N: int, k: int
             pts.append(r.points[i])
             if has_meas:
                 meas.append(r.measures[i])  # type: ignore[index]
+            if has_verts:
+                verts.append(r.vertices[i])  # type: ignore[index]
     complete = dropped == 0 and len(results) == cells and all(r.complete for r in results)
     exact = complete and all(r.exact for r in results)
     certificate: dict[str, Any] = {"kind": "independent first-layer cells, merged by pattern", "cells": cells}
@@ -239,4 +243,5 @@ def _merge(results: list[EngineResult], cells: int, dropped: int, N: int, k: int
         certificate,
         details,
         measures=np.array(meas) if has_meas and meas else None,
+        vertices=verts if has_verts else None,
     )
