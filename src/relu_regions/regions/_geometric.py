@@ -146,25 +146,26 @@ def _partition(
         span = np.abs(np.diff(V0.reshape(-1)))
     radius_tol, radius_rel = radius or (RADIUS_RTOL * 0.5 * float(np.sqrt((span**2).sum())), 0.0)
     part = Partition(V0, E0, lifted.num_bits, radius_tol, radius_rel=radius_rel, track_chords=track_chords)
-    beta_norm = float(np.linalg.norm(lifted.beta_a))
+    beta_a = complex(*lifted.beta_a) if k == 2 else complex(lifted.beta_a[0])
+    beta_c = lifted.beta_c
     bit = 0
-    AH = cH = np.zeros((1, 0))
+    HA = np.zeros((0, 1), dtype=np.complex128)
+    Hc = np.zeros((0, 1))
     for li, layer in enumerate(lifted.layers):
-        P = part.P
         if li == 0:
-            AZ = np.broadcast_to(lifted.A1, (P, *lifted.A1.shape)).copy()
-            cZ = np.broadcast_to(lifted.c1, (P, lifted.c1.size)).copy()
-            mag0 = np.broadcast_to(lifted.mag0, cZ.shape)
-            mag1 = np.broadcast_to(lifted.mag1, cZ.shape)
+            A1 = lifted.A1[:, 0] + 1j * lifted.A1[:, 1] if k == 2 else lifted.A1[:, 0].astype(np.complex128)
+            A, c = A1[:, None], lifted.c1[:, None]
+            mag0, mag1 = lifted.mag0[:, None], lifted.mag1[:, None]
         else:
+            # z = W h + b beta(u), one matrix product for all pieces (neuron-major layout)
             W, b = layer.weight, layer.bias
-            AZ = np.matmul(W, AH) + b[None, :, None] * lifted.beta_a[None, None, :]
-            cZ = cH @ W.T + b * lifted.beta_c
+            A = W @ HA + (b * beta_a)[:, None]
+            c = W @ Hc + (b * beta_c)[:, None]
             # |z(u)| <= mag0 + mag1 |u| bounds the terms that make up z, hence its round-off
-            absW = np.abs(W).T
-            mag0 = np.abs(cH) @ absW + np.abs(b) * abs(lifted.beta_c)
-            mag1 = np.linalg.norm(AH, axis=2) @ absW + np.abs(b) * beta_norm
-        part.set_layer(AZ, cZ, ZERO_RTOL * mag0, ZERO_RTOL * mag1)
+            absW = np.abs(W)
+            mag0 = absW @ np.abs(Hc) + (np.abs(b) * abs(beta_c))[:, None]
+            mag1 = absW @ np.abs(HA) + (np.abs(b) * abs(beta_a))[:, None]
+        part.set_layer(A, c, ZERO_RTOL * mag0, ZERO_RTOL * mag1)
         first = bit
         for j in range(layer.width):
             if budget.stop:
@@ -173,10 +174,7 @@ def _partition(
             bit += 1
             if progress is not None:
                 progress.update(1)
-        d = np.where(part.bits[:, first:bit], 1.0, float(layer.slope))  # type: ignore[arg-type]
-        AZ, cZ = part.layer_maps()
-        AH = d[..., None] * AZ
-        cH = d * cZ
+        HA, Hc = part.hidden_maps(first, bit, float(layer.slope))  # type: ignore[arg-type]
     return part, True
 
 
@@ -421,8 +419,20 @@ def geometric_engine(
     bounded = bool(np.all(np.isfinite(lo)) and np.all(np.isfinite(hi)))
     total = net.num_neurons * (1 if bounded else 2 * k + 2)
     enabled = options.get("progress")
-    with progress_bar(total, desc="geometric: neurons", unit=" neurons", enabled=enabled) as bar:
+    bar = progress_bar(total, desc="geometric: neurons", unit=" neurons", enabled=enabled)
+    with bar, _one_thread():
         return _engine(net, G, h, lo, hi, bounded, budget=budget, options=options, progress=bar)
+
+
+def _one_thread() -> Any:
+    """Single-threaded BLAS: the layer products are small, and threads only contend."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - comes with scikit-learn
+        import contextlib
+
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 def _engine(

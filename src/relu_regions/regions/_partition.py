@@ -236,29 +236,30 @@ class Partition:
         self.C[rows] = C
         self.Rr[rows] = np.abs(Z - C[:, None]).max(axis=1)
 
-    def set_layer(self, AZ: FloatArray, cZ: FloatArray, tol0: FloatArray, tol1: FloatArray) -> None:
-        """Install the current layer's pre-activation maps ``(P, n_l, k)``, ``(P, n_l)``.
+    def set_layer(self, A: ComplexArray, c: FloatArray, tol0: FloatArray, tol1: FloatArray) -> None:
+        """Install the current layer's pre-activation maps, neuron-major: ``A``, ``c`` ``(n_l, P)``.
 
-        The zero tolerance of neuron ``j`` at a vertex ``u`` of a piece is
-        ``tol0 + tol1 * |u|`` (``(P, n_l)`` each): round-off grows with ``|u|``.
+        ``A`` holds the gradients as complex numbers (real in 1-D).  The zero tolerance of
+        neuron ``j`` at a vertex ``u`` is ``tol0 + tol1 * |u|`` (``(n_l, P)`` each):
+        round-off grows with ``|u|``.
         """
         cap = self.Z.shape[0]
         P = self.P
-        nl = cZ.shape[1]
+        nl = c.shape[0]
         self.A = np.empty((nl, cap), dtype=np.complex128)
         self.c = np.empty((nl, cap))
         self.T0 = np.empty((nl, cap))
         self.T1 = np.empty((nl, cap))
-        self.A[:, :P] = (AZ[..., 0] + 1j * AZ[..., 1]).T if self.k == 2 else AZ[..., 0].T
-        self.c[:, :P] = cZ.T
-        self.T0[:, :P] = tol0.T
-        self.T1[:, :P] = tol1.T
+        self.A[:, :P] = A
+        self.c[:, :P] = c
+        self.T0[:, :P] = tol0
+        self.T1[:, :P] = tol1
 
-    def layer_maps(self) -> tuple[FloatArray, FloatArray]:
-        """The current layer's maps ``(P, n_l, k)``, ``(P, n_l)`` for the next layer."""
-        A = self.A[:, : self.P].T
-        AZ = np.stack([A.real, A.imag], axis=2) if self.k == 2 else A.real[..., None]
-        return AZ, self.c[:, : self.P].T
+    def hidden_maps(self, first: int, last: int, slope: float) -> tuple[ComplexArray, FloatArray]:
+        """The post-activation maps ``h = D_s z`` of the current layer, ``(n_l, P)`` each."""
+        P = self.P
+        d = np.where(self.B[:P, first:last].T, 1.0, slope)
+        return d * self.A[:, :P], d * self.c[:, :P]
 
     # ------------------------------------------------------------------ views
     @property
