@@ -259,7 +259,10 @@ class RegionSet:
 
     Iterable and indexable (``Region`` objects built on demand), with the summary
     :attr:`count` (a :class:`RegionCount`).  Arrays: :attr:`patterns` ``(N, neurons)``,
-    :attr:`points` (chart coordinates) and :attr:`interior_points` (input coordinates).
+    :attr:`points` (chart coordinates) and :attr:`interior_points` (input coordinates);
+    when the engine provides them, :attr:`vertices` (list of ``(n_i, k)`` chart-coordinate
+    polygons/intervals), :attr:`measures` (areas/lengths) and :attr:`adjacency` (``(A, 2)``
+    pairs of regions sharing a facet, with ``adjacency=True``).
     """
 
     def __init__(
