@@ -334,3 +334,20 @@ def test_unbounded_regions_come_with_window_geometry():
         total += r.measure
     assert total == pytest.approx(float(np.prod(hi - lo)), rel=1e-9)
     np.testing.assert_array_equal(net.pattern_vector(rs.interior_points), rs.patterns)
+
+
+def test_ctrl_c_returns_a_partial_lower_bound():
+    import os
+    import signal
+    import threading
+
+    net = random_network([2, 160, 160, 160, 1], seed=1)
+    timer = threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        rs = enumerate_regions(net, Box([-1, -1], [1, 1]), method="geometric", progress=False)
+    finally:
+        timer.cancel()
+    c = rs.count
+    assert c.partial and not c.exact and c.stop_reason == "interrupted" and c.regions == len(rs) >= 1
+    np.testing.assert_array_equal(net.pattern_vector(rs.interior_points), rs.patterns)
