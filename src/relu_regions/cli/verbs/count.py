@@ -1,7 +1,7 @@
 """Count (and optionally save) the activation or linear regions of a model on a domain.
 
-Exact methods prove their count (``exact: true``); ``sample`` gives a lower bound.  A
-time limit or Ctrl-C returns what was found, marked ``partial`` (a proven lower bound).
+Exact methods prove their count ("exact": true); sample gives a lower bound.  A time
+limit or Ctrl-C returns what was found, marked "partial" (a proven lower bound).
 """
 
 from __future__ import annotations
@@ -128,7 +128,8 @@ def render(result: dict[str, Any], args: argparse.Namespace) -> str:
     cert = result.get("certificate") or {}
     if "measure_sum" in cert:
         covered = f"{cert['measure_sum']:.12g} of {cert['domain_measure']:.12g}"
-        rows.append((f"{cert['measure']} covered", covered))
+        where = "" if result.get("details", {}).get("bounded", True) else " (window)"
+        rows.append((f"{cert['measure']} covered{where}", covered))
     if "activation_regions" in result.get("details", {}):
         rows.append(("activation regions", result["details"]["activation_regions"]))
     if result.get("saved"):
