@@ -257,18 +257,22 @@ def facet_finders(args: argparse.Namespace) -> None:
 
 def scaling(args: argparse.Namespace) -> None:
     print("== scaling of lp (serial): time vs regions and vs neurons, 4-w-w-1 and n0-8-8-1 ==")
+    print("(median of the repeats up to 24 neurons, one run above)")
     print(f"{'net':>12s} {'neurons':>8s} {'regions':>8s} {'seconds':>9s} {'us/region':>10s}")
     pts = []
     widths_list = [[4, w, w, 1] for w in ((4, 6, 8, 10) if args.quick else (4, 6, 8, 10, 12, 14, 16))]
     widths_list += [[k, 8, 8, 1] for k in ((2, 3) if args.quick else (2, 3, 4, 5, 6))]
+    count_regions(random_network([2, 3, 1], seed=0), box(2), method="lp")  # warm-up: imports
     for widths in widths_list:
         net = random_network(widths, seed=0, bias_std=0.1)
-        t, res = median_time(lambda net=net, w=widths: count_regions(net, box(w[0]), method="lp"), 1)
+        reps = args.repeats if net.num_neurons <= 24 else 1
+        t, res = median_time(lambda net=net, w=widths: count_regions(net, box(w[0]), method="lp"), reps)
         n = net.num_neurons
         pts.append((widths, n, res.regions, t))
         name = "-".join(map(str, widths))
         print(f"{name:>12s} {n:8d} {res.regions:8d} {t:9.2f} {1e6 * t / res.regions:10.0f}")
-    fam = [p for p in pts if p[0][0] == 4 and p[0][1] == p[0][2]]
+    n_fam = len(widths_list) - (2 if args.quick else 5)
+    fam, dims = pts[:n_fam], pts[n_fam:]
     if len(fam) >= 3:
         lr = np.log([p[2] for p in fam])
         lt = np.log([p[3] for p in fam])
@@ -283,18 +287,24 @@ def scaling(args: argparse.Namespace) -> None:
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
-        fig, ax = plt.subplots(1, 2, figsize=(10, 4))
-        for label, sel in (("4-w-w-1", fam), ("n0-8-8-1", [p for p in pts if p[0][1:] == [8, 8, 1]])):
+        fig, ax = plt.subplots(1, 3, figsize=(13, 4))
+        for label, sel in (("4-w-w-1, w = 4..16", fam), ("n0-8-8-1, n0 = 2..6", dims)):
             ax[0].loglog([p[2] for p in sel], [p[3] for p in sel], "o-", label=label)
-            ax[1].semilogy([p[1] for p in sel], [p[3] for p in sel], "o-", label=label)
         ax[0].set_xlabel("regions")
         ax[0].set_ylabel("seconds (lp, serial)")
-        ax[1].set_xlabel("neurons")
+        ax[0].legend()
+        ax[1].semilogy([p[1] for p in fam], [p[3] for p in fam], "o-", label="4-w-w-1")
+        ax[1].set_xlabel("neurons (2 w)")
         ax[1].set_ylabel("seconds (lp, serial)")
+        ax[1].legend()
+        per_region = [1e6 * p[3] / p[2] for p in dims]
+        ax[2].plot([p[0][0] for p in dims], per_region, "o-", color="C1", label="n0-8-8-1")
+        ax[2].set_xlabel("input dimension n0")
+        ax[2].set_ylabel("microseconds per region")
+        ax[2].legend()
         for a in ax:
             a.grid(True, which="both", alpha=0.3)
-            a.legend()
-        fig.suptitle("lp engine scaling (He init, [-1, 1]^n0)")
+        fig.suptitle("lp engine scaling (He init, [-1, 1]^n0; time is linear in the number of regions)")
         fig.tight_layout()
         out = RESULTS / ("count_nd_scaling_quick.png" if args.quick else "count_nd_scaling.png")
         fig.savefig(out, dpi=100)
@@ -324,6 +334,9 @@ def main() -> None:
     p.add_argument("--relucent-timeout", type=float, default=None)
     p.add_argument("--finder-limit", type=float, default=None)
     p.add_argument("--no-relucent", action="store_true")
+    p.add_argument(
+        "--only", default="", help="comma-separated sections: main, equal, finders, scaling, sampling"
+    )
     args = p.parse_args()
     q = args.quick
     args.repeats = args.repeats or (1 if q else 3)
@@ -332,11 +345,11 @@ def main() -> None:
     args.relucent_timeout = args.relucent_timeout or (60.0 if q else 1200.0)
     args.finder_limit = args.finder_limit or (2.0 if q else 20.0)
     header(args)
-    main_table(args)
-    equal_counts(args)
-    facet_finders(args)
-    scaling(args)
-    sampling(args)
+    sections = {"main": main_table, "equal": equal_counts, "finders": facet_finders,
+                "scaling": scaling, "sampling": sampling}
+    chosen = [name.strip() for name in args.only.split(",") if name.strip()] or list(sections)
+    for name in chosen:
+        sections[name](args)
 
 
 if __name__ == "__main__":

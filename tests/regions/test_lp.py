@@ -224,3 +224,12 @@ def test_linear_regions_from_lp_adjacency_match_the_lp_fallback():
     fallback = count_linear_regions(NET5, _box(3), method="lp", workers=2)  # no adjacency across cells
     assert engine.details["adjacency"] == "engine"
     assert engine.regions == fallback.regions == 660 < 681
+
+
+def test_parallel_time_limit_keeps_every_cell():
+    """The own pool's workers are told to stop and return what they found: no cell is lost."""
+    net = random_network([5, 8, 8, 8, 1], seed=3, bias_std=0.1)
+    res = count_regions(net, _box(5), method="lp", workers=2, time_limit=0.5)
+    assert res.partial and not res.exact and res.stop_reason == "time_limit"
+    assert res.details["cells_dropped"] == 0 and res.details["cells_finished"] < res.details["cells"]
+    assert 1 <= res.regions < 12770

@@ -24,7 +24,9 @@ def _box(k: int) -> Box:
 
 
 @pytest.mark.parametrize("solver", SOLVERS)
-@pytest.mark.parametrize(("widths", "seed"), [([2, 4, 3, 1], 0), ([2, 6, 1], 3), ([3, 3, 2, 1], 4), ([4, 3, 2, 1], 6)])
+@pytest.mark.parametrize(
+    ("widths", "seed"), [([2, 4, 3, 1], 0), ([2, 6, 1], 3), ([3, 3, 2, 1], 4), ([4, 3, 2, 1], 6), ([5, 3, 2, 1], 7)]
+)
 def test_milp_equals_lp_and_brute_force(solver, widths, seed):
     net = random_network(widths, seed=seed)
     dom = _box(widths[0])
@@ -85,3 +87,17 @@ def test_milp_parallel_matches_serial():
 def test_unknown_solver():
     with pytest.raises(UnknownChoiceError, match="solution enumerator"):
         count_regions(random_network([2, 3, 1], seed=0), _box(2), method="milp", solver="cplex")
+
+
+def test_milp_leaky_relu_and_output_relu():
+    from relu_regions import Network
+
+    leaky = Network(
+        [[[1, 0], [0, 1], [1, -1]], [[1, -1, 1], [0.5, 1, -1]], [[1, 1]]],
+        [[0, 0, 0.2], [0.1, -0.3], [0]],
+        negative_slope=0.1,
+    )
+    out = Network([[[1, 0], [0, 1]], [[1, -1]]], [[0, 0], [0.3]], output_relu=True)
+    for net in (leaky, out):
+        m = enumerate_regions(net, _box(2), method="milp")
+        assert pattern_set(m.patterns) == pattern_set(enumerate_regions(net, _box(2), method="lp").patterns)

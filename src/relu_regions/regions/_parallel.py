@@ -170,19 +170,14 @@ def run_parallel(
             for f in done:
                 results.append(f.result())
             if pending and budget.stop:
-                for f in pending:
-                    f.cancel()
                 if event is not None:
+                    # own pool: every worker sees the event at its next poll and returns what it
+                    # has (queued cells return their seed region at once), so nothing is lost
                     event.set()
-                    for f in pending:
-                        if not f.cancelled():
-                            try:
-                                results.append(f.result())
-                            except cf.CancelledError:
-                                dropped += 1
-                        else:
-                            dropped += 1
+                    results.extend(f.result() for f in pending)
                 else:
+                    for f in pending:
+                        f.cancel()
                     dropped += len(pending)
                 pending = set()
     finally:
