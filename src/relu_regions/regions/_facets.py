@@ -12,8 +12,9 @@ dimension (measured in ``benchmarks/bench_count_nd.py``; see ``../shared/SOLVERS
     hull whose vertices are exactly the facet rows and whose facets are the polytope's
     vertices (``t0 - n / d`` for a dual facet ``n . y + d = 0``).  One Qhull call per region;
     the centroid of a facet's vertices lies in its relative interior.  Cost grows with the
-    number of vertices (about 2 ms per region at k = 8), but one LP costs about 0.3 ms and
-    a region needs one per non-facet row, so Qhull stays ahead up to 8 dimensions here.
+    number of vertices, while the LP finder costs about 0.3 ms per non-facet row: on n0-8-8-1
+    nets Qhull processes 5,984 regions/s at k = 5, 589 at k = 8 and 248 at k = 9, the LP
+    finder about 280 at every k (``benchmarks/results/count_nd.txt``), hence the switch above 8.
 ``lp``
     ray shooting from ``t0`` along every row normal confirms most facets for free (the first
     hyperplane hit, strictly before every other, is a facet and the hit point lies in its
