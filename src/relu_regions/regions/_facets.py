@@ -109,16 +109,24 @@ def facets_interval(G: FloatArray, h: FloatArray, t0: FloatArray, scale: float) 
     return Facets(np.array(rows, dtype=np.int64), pts, vertices=pts.copy())
 
 
-def facets_qhull(G: FloatArray, h: FloatArray, t0: FloatArray, scale: float) -> Facets:
+def facets_qhull(
+    G: FloatArray, h: FloatArray, t0: FloatArray, scale: float, live: np.ndarray | None = None
+) -> Facets:
     from scipy.spatial import ConvexHull, QhullError  # type: ignore[attr-defined]
 
     k = G.shape[1]
-    norms, live = _row_norms(G)
-    idx = np.flatnonzero(live)
-    s = h[idx] - G[idx] @ t0
-    if np.any(s <= 0):
+    if live is None:
+        live = _row_norms(G)[1]
+    if live.all():
+        idx = np.arange(G.shape[0])
+        s = h - G @ t0
+        D = G / s[:, None]
+    else:
+        idx = np.flatnonzero(live)
+        s = h[idx] - G[idx] @ t0
+        D = G[idx] / s[:, None]
+    if not s.min() > 0:
         raise SolverError("qhull facets: the point is not interior")
-    D = G[idx] / s[:, None]
     try:
         hull = ConvexHull(D, qhull_options="Qt")
     except (QhullError, ValueError) as exc:
@@ -253,14 +261,17 @@ def facets_lp(G: FloatArray, h: FloatArray, t0: FloatArray, scale: float) -> Fac
 FACET_METHODS = {"interval": facets_interval, "qhull": facets_qhull, "lp": facets_lp}
 
 
-def find_facets(G: FloatArray, h: FloatArray, t0: FloatArray, scale: float, method: str) -> Facets:
+def find_facets(
+    G: FloatArray, h: FloatArray, t0: FloatArray, scale: float, method: str, live: np.ndarray | None = None
+) -> Facets:
     """Facets of ``{G t <= h}`` (interior point ``t0``) with the named finder.
 
+    ``live`` optionally gives the rows that are not constant (see ``live_rows``).
     ``qhull`` falls back to ``lp`` when Qhull reports a precision problem.
     """
     if method == "qhull":
         try:
-            return facets_qhull(G, h, t0, scale)
+            return facets_qhull(G, h, t0, scale, live)
         except _QhullFailed:
             f = facets_lp(G, h, t0, scale)
             return dataclasses.replace(f, fallback=True)

@@ -68,6 +68,7 @@ from ._facets import default_facet_method, find_facets
 from ._polytope import (
     RADIUS_TOL,
     TIGHT_TOL,
+    ZERO_ROW_TOL,
     ActLayer,
     activated_layers,
     chebyshev,
@@ -123,7 +124,7 @@ def cross_facets(
         dZ = dH @ W.T
         JZ = np.matmul(W, J)
         g = np.sqrt(np.einsum("fnk,fnk->fn", JZ, JZ))
-        live = g > 1e-12 * np.maximum(g.max(axis=1, keepdims=True), 1.0)
+        live = g > ZERO_ROW_TOL * np.maximum(g.max(axis=1, keepdims=True), 1.0)
         mag = np.abs(H) @ np.abs(W).T + np.abs(b)
         tight = np.abs(Z) <= TIGHT_TOL * scale * g + 1e-13 * mag
         own = (rows >= start) & (rows < start + n)
@@ -159,7 +160,7 @@ def _witnesses(
     G = np.concatenate([sign[:, :, None] * A, np.broadcast_to(G_dom, (F, *G_dom.shape))], axis=1)
     h = np.concatenate([-sign * c, np.broadcast_to(h_dom, (F, h_dom.size))], axis=1)
     norms = np.sqrt(np.einsum("fmk,fmk->fm", G, G))
-    live = norms > 1e-12 * np.maximum(norms.max(axis=1, keepdims=True), 1.0)
+    live = norms > ZERO_ROW_TOL * np.maximum(norms.max(axis=1, keepdims=True), 1.0)
     slack0 = h - np.einsum("fmk,fk->fm", G, X)
     rate = np.einsum("fmk,fk->fm", G, normals)
     moving = live & (rate > DIR_TOL * norms)
@@ -291,11 +292,14 @@ def lp_serial(
         sign = np.where(S, -1.0, 1.0)
         GA = sign[:, :, None] * A
         hA = -sign * c
+        Gb = np.concatenate([GA, np.broadcast_to(G, (len(batch), *G.shape))], axis=1)
+        hb = np.concatenate([hA, np.broadcast_to(h, (len(batch), h.size))], axis=1)
+        norms = np.sqrt(np.einsum("bmk,bmk->bm", Gb, Gb))
+        live = norms > ZERO_ROW_TOL * np.maximum(norms.max(axis=1, keepdims=True), 1.0)
         Xs, rows_l, owner_l = [], [], []
         for b, i in enumerate(batch):
-            Gr = np.vstack([GA[b], G])
-            hr = np.concatenate([hA[b], h])
-            fac = find_facets(Gr, hr, points[i], scale, method)
+            Gr, hr = Gb[b], hb[b]
+            fac = find_facets(Gr, hr, points[i], scale, method, live[b])
             stats["facet_lps"] += fac.lps
             stats["qhull_fallbacks"] += int(fac.fallback)
             stats["facets"] += int(fac.rows.size)
