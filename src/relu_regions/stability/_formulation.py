@@ -27,7 +27,18 @@ from .._typing import FloatArray, IntArray
 from ..solvers import MILP
 from ._setup import Setup
 
-__all__ = ["NetworkModel", "build_model"]
+__all__ = ["NetworkModel", "UnstableBlock", "build_model"]
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class UnstableBlock:
+    """The unstable neurons of one encoded layer: ``g = W @ x[in_cols] + b``, ``h``, ``z``."""
+
+    in_cols: IntArray
+    W: FloatArray
+    b: FloatArray
+    h_cols: IntArray
+    z_cols: IntArray
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -40,6 +51,7 @@ class NetworkModel:
     out_cols: IntArray  # column of h for each neuron of layer depth-1 (-1: h is 0)
     out_binaries: IntArray  # column of z for each neuron of layer depth-1 (-1: no binary)
     num_binaries: int
+    unstable: tuple[UnstableBlock, ...] = ()
 
     def objective(self, setup: Setup, neuron: int, *, sense: str) -> MILP:
         """The problem with objective ``max``/``min`` of neuron ``neuron``'s pre-activation.
@@ -138,6 +150,7 @@ def build_model(
     prev_cols = np.arange(k)  # columns feeding the current layer
     prev_z = np.full(0, -1)
     binaries = 0
+    blocks: list[UnstableBlock] = []
     for layer in range(depth):
         W = net.layers[layer].weight
         b = net.layers[layer].bias
@@ -180,6 +193,7 @@ def build_model(
             add_rows(-Wa[ia], pcols, [(out_cols[ia], 1.0)], b[ia], b[ia])
         if iu.size:
             Lu, Uu, bu = L[iu], U[iu], b[iu]
+            blocks.append(UnstableBlock(pcols, Wa[iu], bu, out_cols[iu], z_cols))
             # h >= g:  w.h_prev - h <= -b
             add_rows(Wa[iu], pcols, [(out_cols[iu], -1.0)], np.full(iu.size, -np.inf), -bu)
             # h <= g - L (1 - z):  h - w.h_prev - L z <= b - L
@@ -211,4 +225,4 @@ def build_model(
         integrality=np.concatenate(col_int),
     )
     last_z = np.full(prev_z.size, -1) if relax else prev_z
-    return NetworkModel(problem, depth, np.arange(k), prev_cols, last_z, binaries)
+    return NetworkModel(problem, depth, np.arange(k), prev_cols, last_z, binaries, tuple(blocks))

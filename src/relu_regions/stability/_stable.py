@@ -12,9 +12,12 @@ Methods (:data:`STABILITY_METHODS`):
 ``auto`` (exact, fast)
     witnesses from samples and random vertices settle most unstable neurons; interval and
     CROWN bounds settle the easy stable ones; a sign-gradient attack finds more
-    witnesses; only what is left is asked of a MILP, and only its *sign*: the solve stops
-    at the first incumbent above ``SIGN_TOL`` (a witness) or as soon as its bound proves
-    ``<= SIGN_TOL``.  Every MILP incumbent is fed back as a witness for the other neurons.
+    witnesses; what is left is asked only for its *sign*: first of the LP relaxation
+    tightened round by round with the ideal-formulation cuts of Anderson et al. (2020)
+    (:mod:`~relu_regions.stability._cuts`), whose bound often already proves the neuron
+    stable, then of a MILP that stops at the first incumbent above ``SIGN_TOL`` (a
+    witness) or as soon as its bound proves ``<= SIGN_TOL``.  Every LP/MILP solution is
+    fed back as a witness candidate for the other neurons.
 ``milp`` (exact, the paper's Appendix B)
     two full MILPs per neuron, layer by layer, big-M constants from the exact bounds.
 ``lp``, ``crown``, ``interval`` (sound, incomplete)
@@ -39,6 +42,7 @@ from .._typing import FloatArray, Seed
 from ..solvers import solve
 from ._bounds import layer_bounds
 from ._crown import crown_layer
+from ._cuts import CutPool
 from ._formulation import build_model
 from ._setup import SIGN_TOL, Setup, prepare
 from ._witness import WitnessPool, attack, initial_points
@@ -219,7 +223,9 @@ def _auto(state: _State, *, budget: Budget, options: dict[str, Any]) -> None:
             state.bump("attack_points", attack(setup, state.pool, layer, neurons, direction))
             state.bump("settled_by_attack", state.settle_by_witnesses(layer))
         if np.any(state.status[layer] == UNDECIDED) and not budget.stop:
-            _sign_milps(state, layer, lo, hi, solver=solver, budget=budget)
+            _sign_milps(
+                state, layer, lo, hi, solver=solver, budget=budget, cuts=bool(options.get("cuts", True))
+            )
         state.bounds.append(state.tightened(layer, lo, hi))
 
 
@@ -240,25 +246,34 @@ def _record(state: _State, layer: int, i: int, sign: float, res: Any, model: Any
     return res.status != "stopped"  # only an early stop is worth solving to optimality
 
 
+#: Rounds of LP + cut separation per sign question before the MILP.
+CUT_ROUNDS = 8
+#: A round that moves the LP bound less than this fraction of its distance to 0 ends the loop.
+CUT_PROGRESS = 0.05
+
+
 def _sign_milps(
-    state: _State, layer: int, lo: FloatArray, hi: FloatArray, *, solver: str, budget: Budget
+    state: _State, layer: int, lo: FloatArray, hi: FloatArray, *, solver: str, budget: Budget, cuts: bool
 ) -> None:
-    """Settle the undecided neurons of ``layer`` by sign-only MILPs with early stops."""
+    """Settle the undecided neurons of ``layer`` by sign-only LPs with cuts, then MILPs."""
     setup = state.setup
-    model = build_model(
-        setup, state.bounds, layer, signs=[state.signs(k) for k in range(layer)]
-    )
-    state.bump("milp_binaries_max", 0)
-    state.stats["milp_binaries_max"] = max(state.stats["milp_binaries_max"], model.num_binaries)
+    model = build_model(setup, state.bounds, layer, signs=[state.signs(k) for k in range(layer)])
+    pool = CutPool(model) if cuts and model.num_binaries else None
+    state.stats["milp_binaries_max"] = max(state.stats.get("milp_binaries_max", 0), model.num_binaries)
     t0 = time.perf_counter()
     for i in np.flatnonzero(state.status[layer] == UNDECIDED):
         for sense, has in (("max", state.pool.has_pos), ("min", state.pool.has_neg)):
-            if state.status[layer][i] != UNDECIDED or has(layer)[i]:
+            if state.status[layer][i] != UNDECIDED or has(layer)[i] or budget.stop:
                 continue
-            if budget.stop:
-                break
             sign = 1.0 if sense == "max" else -1.0
             problem = model.objective(setup, int(i), sense=sense)
+            if pool is not None:
+                # the MILP itself runs without the cuts: thousands of dense rows slow
+                # HiGHS's nodes down more than they tighten its root (measured)
+                if _lp_with_cuts(state, layer, int(i), sign, problem, pool, model, solver, budget):
+                    continue
+            if budget.stop:
+                continue
             res = solve(
                 problem,
                 solver=solver,
@@ -272,7 +287,50 @@ def _sign_milps(
                 full = solve(problem, solver=solver, time_limit=budget.remaining())
                 _record(state, layer, int(i), sign, full, model)
         state.settle_by_witnesses(layer)
+    if pool is not None:
+        state.bump("cuts", len(pool))
     state.stats["milp_seconds"] = state.stats.get("milp_seconds", 0.0) + time.perf_counter() - t0
+
+
+def _lp_with_cuts(
+    state: _State,
+    layer: int,
+    i: int,
+    sign: float,
+    problem: Any,
+    pool: CutPool,
+    model: Any,
+    solver: str,
+    budget: Budget,
+) -> bool:
+    """LP relaxation + ideal-formulation cuts; ``True`` when that settled the question.
+
+    The LP optimum's input is evaluated too: it may be a witness.  A bound ``<= SIGN_TOL``
+    of the relaxation (with valid cuts) proves the neuron stable.
+    """
+    has = state.pool.has_pos if sign > 0 else state.pool.has_neg
+    prev = np.inf
+    for _ in range(CUT_ROUNDS):
+        if budget.stop:
+            return False
+        r = solve(pool.apply(problem, relax=True), solver=solver, time_limit=budget.remaining())
+        state.bump("lp_solves")
+        if r.status != "optimal" or r.x is None:
+            return False
+        state.pool.add(model.input_point(r.x, state.setup)[None, :])
+        if has(layer)[i]:
+            return True
+        value = sign * r.objective
+        if value <= SIGN_TOL:
+            state.status[layer][i] = INACTIVE if sign > 0 else ACTIVE
+            state.proof[layer][i] = "lp+cuts"
+            state.bound[layer][i] = r.objective
+            state.bump("settled_by_lp_cuts")
+            return True
+        if pool.separate(r.x) == 0 or prev - value < CUT_PROGRESS * value:
+            return False
+        prev = value
+    return False
 
 
 @STABILITY_METHODS.register("milp", help="exact: the paper's two full MILPs per neuron (slow baseline)")
