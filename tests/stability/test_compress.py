@@ -118,3 +118,17 @@ def test_constant_network_exports(tmp_path):
     assert rep.constant
     back = load_network(save_network(small, tmp_path / "c.npz"))
     np.testing.assert_allclose(back.forward([[0.3]]), [[2.0]])
+
+
+def test_compressed_and_constant_networks_as_nn_sequential():
+    torch = pytest.importorskip("torch")
+    from relu_regions.network import to_torch
+
+    net = random_network([3, 10, 8, 2], seed=5)
+    box = Box(np.zeros(3), 0.2 * np.ones(3))
+    X = box.sample(300, seed=2)
+    for target in (compress(net, box)[0], compress(Network([[[-1.0, 0, 0]], [[3.0]]], [[-1.0], [2.0]]), box)[0]):
+        model = to_torch(target)
+        with torch.no_grad():
+            out = model(torch.as_tensor(X)).numpy()
+        np.testing.assert_allclose(out, target.forward(X), atol=1e-12)
