@@ -233,3 +233,18 @@ def test_parallel_time_limit_keeps_every_cell():
     assert res.partial and not res.exact and res.stop_reason == "time_limit"
     assert res.details["cells_dropped"] == 0 and res.details["cells_finished"] < res.details["cells"]
     assert 1 <= res.regions < 12770
+
+
+def test_count_verb_with_lp_and_milp(tmp_path, capsys):
+    import json
+
+    from relu_regions import save_network
+    from relu_regions.cli import main
+
+    path = tmp_path / "net.npz"
+    save_network(random_network([3, 4, 3, 1], seed=1), path)
+    expected = count_regions(random_network([3, 4, 3, 1], seed=1), _box(3), method="lp").regions
+    for extra in (["--method", "lp", "--workers", "2"], ["--method", "milp", "--solver", "scip"]):
+        assert main(["count", str(path), "--domain", "box:-1,1", *extra, "--json"]) == 0
+        doc = json.loads(capsys.readouterr().out)
+        assert doc["regions"] == expected and doc["exact"] is True and doc["partial"] is False

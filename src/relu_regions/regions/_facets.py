@@ -13,8 +13,8 @@ dimension (measured in ``benchmarks/bench_count_nd.py``; see ``../shared/SOLVERS
     vertices (``t0 - n / d`` for a dual facet ``n . y + d = 0``).  One Qhull call per region;
     the centroid of a facet's vertices lies in its relative interior.  Cost grows with the
     number of vertices, while the LP finder costs about 0.3 ms per non-facet row: on n0-8-8-1
-    nets Qhull processes 5,984 regions/s at k = 5, 589 at k = 8 and 248 at k = 9, the LP
-    finder about 280 at every k (``benchmarks/results/count_nd.txt``), hence the switch above 8.
+    nets Qhull processes about 7,000 regions/s at k = 5, 900 at k = 8 and 350 at k = 9, the LP
+    finder about 400 at every k (``benchmarks/results/count_nd.txt``), hence the switch above 8.
 ``lp``
     ray shooting from ``t0`` along every row normal confirms most facets for free (the first
     hyperplane hit, strictly before every other, is a facet and the hit point lies in its

@@ -292,6 +292,9 @@ def milp_serial(
         "kind": "no feasible activation pattern with margin f >= threshold is left",
         "solver": enum.solver,
         "verified_by_lp": int(len(pats)),
+        "assumes": "no neuron vanishes on a region by exact cancellation (zero rows and zero-bias "
+        "neurons over inactive inputs are handled); regions whose largest margin is below the "
+        "threshold are not seen",
     }
     return EngineResult(pats, pts, enum.complete, enum.complete, certificate, details)
 
