@@ -26,7 +26,7 @@ import abc
 import dataclasses
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -47,6 +47,7 @@ __all__ = [
     "parse_domain",
     "DOMAIN_TYPES",
     "INTERIOR_TOL",
+    "chart_sampler",
 ]
 
 #: A polytope domain must contain a ball of at least this radius (in its own
@@ -93,6 +94,30 @@ class Chart:
             return bool(np.all(np.isfinite(self.lower)) and np.all(np.isfinite(self.upper)))
         lo, hi = _lp_bounding_box(*self.halfspaces())
         return bool(np.all(np.isfinite(lo)) and np.all(np.isfinite(hi)))
+
+    @classmethod
+    def from_halfspaces(cls, G: Any, h: Any) -> Chart:
+        """The identity chart of ``{t : G t <= h}``.
+
+        Rows that are (positive multiples of) signed unit vectors become coordinate bounds,
+        so a box stays a box (sampled and bounded without LPs).
+        """
+        G = np.asarray(G, dtype=np.float64)
+        h = np.asarray(h, dtype=np.float64).ravel()
+        k = G.shape[1]
+        lower = np.full(k, -math.inf)
+        upper = np.full(k, math.inf)
+        nz = np.count_nonzero(G, axis=1)
+        keep = np.ones(len(G), dtype=bool)
+        for r in np.flatnonzero(nz == 1):
+            j = int(np.flatnonzero(G[r])[0])
+            a = G[r, j]
+            if a > 0:
+                upper[j] = min(upper[j], h[r] / a)
+            else:
+                lower[j] = max(lower[j], h[r] / a)
+            keep[r] = False
+        return cls(np.zeros(k), np.eye(k), lower, upper, G[keep], h[keep])
 
     def to_ambient(self, t: Any) -> FloatArray:
         """Map chart coordinates ``(k,)`` or ``(N, k)`` to input space."""
@@ -189,37 +214,54 @@ class Domain(abc.ABC):
 
 
 def _sample_chart(ch: Chart, n: int, rng: np.random.Generator) -> FloatArray:
+    return chart_sampler(ch, rng)(n)
+
+
+def chart_sampler(ch: Chart, rng: np.random.Generator) -> Callable[[int], FloatArray]:
+    """A function ``draw(n)`` of ``n`` uniform points of the (bounded) chart polytope.
+
+    The bounding box of a general polytope is computed once (``2 k`` LPs), so drawing many
+    batches costs no further LPs.  Boxes are sampled directly; other polytopes by rejection
+    from the bounding box while it accepts, then by hit-and-run (uniform in the limit).
+    """
     if not ch.bounded:
         raise DomainError("cannot sample uniformly from an unbounded domain; give finite bounds")
     if ch.A.shape[0] == 0:
-        return rng.uniform(ch.lower, ch.upper, size=(n, ch.dim))
+        return lambda n: rng.uniform(ch.lower, ch.upper, size=(int(n), ch.dim))
     G, h = ch.halfspaces()
     lo, hi = _lp_bounding_box(G, h)
-    out = np.empty((0, ch.dim))
-    # Rejection from the bounding box while the acceptance rate is reasonable ...
-    for _ in range(20):
-        cand = rng.uniform(lo, hi, size=(max(4 * n, 1000), ch.dim))
-        cand = cand[np.all(cand @ G.T <= h, axis=1)]
-        out = np.vstack([out, cand])
-        if len(out) >= n:
-            return out[:n]
-    # ... then hit-and-run from the Chebyshev centre (uniform in the limit).
-    x, _ = _chebyshev(G, h)
-    pts = np.empty((n, ch.dim))
-    for i in range(n * 10 + 100):
-        d = rng.normal(size=ch.dim)
-        d /= np.linalg.norm(d)
-        gd = G @ d
-        slack = h - G @ x
-        with np.errstate(divide="ignore"):
-            steps = slack / gd
-        tmax = np.min(steps[gd > 0]) if np.any(gd > 0) else 0.0
-        tmin = np.max(steps[gd < 0]) if np.any(gd < 0) else 0.0
-        x = x + rng.uniform(tmin, tmax) * d
-        j = i - 100
-        if j >= 0 and j % 10 == 0:
-            pts[j // 10] = x
-    return pts
+    state: dict[str, Any] = {"x": None}
+
+    def draw(n: int) -> FloatArray:
+        n = int(n)
+        out = np.empty((0, ch.dim))
+        for _ in range(20):
+            cand = rng.uniform(lo, hi, size=(max(4 * n, 1000), ch.dim))
+            cand = cand[np.all(cand @ G.T <= h, axis=1)]
+            out = np.vstack([out, cand])
+            if len(out) >= n:
+                return out[:n]
+        if state["x"] is None:
+            state["x"] = _chebyshev(G, h)[0]
+        x = state["x"]
+        pts = np.empty((n, ch.dim))
+        for i in range(n * 10 + 100):
+            d = rng.normal(size=ch.dim)
+            d /= np.linalg.norm(d)
+            gd = G @ d
+            slack = np.maximum(h - G @ x, 0.0)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                steps = slack / gd
+            tmax = np.min(steps[gd > 0]) if np.any(gd > 0) else 0.0
+            tmin = np.max(steps[gd < 0]) if np.any(gd < 0) else 0.0
+            x = x + rng.uniform(tmin, tmax) * d
+            j = i - 100
+            if j >= 0 and j % 10 == 0:
+                pts[j // 10] = x
+        state["x"] = x
+        return pts
+
+    return draw
 
 
 def _lp_min(c: FloatArray, G: FloatArray, h: FloatArray) -> float:

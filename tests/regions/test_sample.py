@@ -38,3 +38,24 @@ def test_unknown_method_and_unbounded_domain(identity_net):
     line = AffineSubspace([[0.0, 0.0], [1.0, 0.5]])
     with pytest.raises(DomainError, match="bounded"):
         count_regions(identity_net, line, method="sample")
+
+
+def test_sample_keeps_points_where_a_neuron_vanishes_identically():
+    """relu(x1) - relu(x1) is identically zero: it splits nothing, and points where it is 0
+    are interior points (4 quadrant regions), while true boundary points are still dropped."""
+    from relu_regions import Network
+
+    net = Network(
+        [[[1, 0], [1, 0], [0, 1]], [[1, -1, 0], [0, 0, 1]], [[1.0, 1.0]]],
+        [[0, 0, 0], [0, 0], [0.0]],
+    )
+    res = enumerate_regions(net, Box([-1, -1], [1, 1]), method="sample", samples=4000)
+    assert len(res) == 4
+    on_boundary = np.array([[0.0, 0.5], [0.3, -0.2]])  # the first lies on x1 = 0
+    pts = enumerate_regions(net, Box([-1, -1], [1, 1]), method="sample", points=on_boundary)
+    assert len(pts) == 1
+
+
+def test_point_domain_is_a_clear_error(identity_net):
+    with pytest.raises(DomainError, match="single point"):
+        count_regions(identity_net, Box([0.5, 0.5], [0.5, 0.5]), method="sample")

@@ -82,6 +82,11 @@ def _run(
     net = load_network(net)
     dom = parse_domain(domain, input_dim=net.input_dim)
     chart = dom.chart()
+    if chart.dim == 0:
+        raise DomainError(
+            "the domain is a single point (every coordinate fixed); regions are counted on "
+            "domains of dimension >= 1"
+        )
     bounded = chart.bounded
     if options.get("points") is not None:
         options["points"] = chart_points(dom, options["points"])

@@ -63,6 +63,10 @@ def solve_gurobi(
         model.setParam(k, v)
     try:
         model.optimize()
+        if model.Status == gp.GRB.INF_OR_UNBD:
+            # presolve's dual reductions cannot tell the two apart: ask again without them
+            model.Params.DualReductions = 0
+            model.optimize()
     except gp.GurobiError as exc:
         raise SolverUnavailableError(f"Gurobi failed: {exc}") from None
     G = gp.GRB
