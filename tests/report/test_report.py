@@ -34,8 +34,8 @@ def test_report_on_hand_built_net_counts_the_quadrants(identity_net, tmp_path):
     secs = {s["name"]: s for s in doc["sections"]}
     assert secs["sampled_regions"]["data"]["regions_lower_bound"] == 4  # the four quadrants
     assert secs["sampled_regions"]["data"]["exact"] is False
-    assert secs["plane_regions"]["data"]["regions_on_grid"] == 4
-    assert "_ids" not in secs["plane_regions"]["data"]  # private keys stay out of the JSON
+    assert secs["plane_regions"]["data"]["regions"] == 4 and secs["plane_regions"]["data"]["exact"]
+    assert "_polygons" not in secs["plane_regions"]["data"]  # private keys stay out of the JSON
     assert doc["data"] is None and doc["domain"]["note"] == "given by the user"
     assert secs["architecture"]["data"]["summary"]["num_neurons"] == 2
     for s in doc["sections"]:
@@ -48,15 +48,15 @@ def test_report_on_hand_built_net_counts_the_quadrants(identity_net, tmp_path):
     assert all(f'src="{f}"' in page for s in doc["sections"] for f in s["figures"])
 
 
-def test_grid_points_on_a_boundary_are_not_regions(abs_net, tmp_path):
-    # 2-D |x1| + |x2|-like net: with an odd resolution the middle pixel row/column sits
-    # exactly on the kinks, where the pattern (0, 0) belongs to no region.
+def test_plane_picture_has_exact_regions_and_grid_ids_skip_boundaries(abs_net, tmp_path):
+    # 2-D |x1| + |x2|-like net: four exact regions; grid points exactly on the kinks, where
+    # the pattern (0, 0) belongs to no region, get no region id.
     net = Network([[[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0], [0.0, -1.0]], [[1.0, 1.0, 1.0, 1.0]]],
                   [[0.0] * 4, [0.0]])
     rep = build_report(net, out=tmp_path, domain="box:-1,1", sections=["plane_regions"],
                        options={"resolution": 41}, progress=False)
     data = rep.sections[0].data
-    assert data["regions_on_grid"] == 4 and data["boundary_pixels"] == 2 * 41 - 1
+    assert data["regions"] == 4 and data["exact"]
     ids = pattern_ids(np.array([[1, 0], [0, 0], [1, 0]], dtype=bool), valid=[True, False, True])
     assert ids.tolist() == [0, -1, 0]
 

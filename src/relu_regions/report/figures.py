@@ -160,14 +160,16 @@ def plot_field_2d(
     label: str = "",
     discrete: Sequence[str] | None = None,
     boundaries: Any = None,
+    polygons: Sequence[Any] | None = None,
     xlabel: str = "",
     ylabel: str = "",
     title: str = "",
 ) -> Any:
     """A scalar (or class-valued) field on a grid with a colour bar.
 
-    ``discrete`` names the classes when ``values`` holds class ids; ``boundaries`` is an
-    optional grid of region ids whose boundaries are overlaid in thin black.
+    ``discrete`` names the classes when ``values`` holds class ids; region boundaries are
+    overlaid in thin black either from a grid of region ids (``boundaries``, sampled) or
+    exactly from region polygons (``polygons``, vertex arrays in the same coordinates).
     """
     from matplotlib.colors import BoundaryNorm, ListedColormap
 
@@ -201,6 +203,13 @@ def plot_field_2d(
         overlay = np.zeros((*mask.shape, 4))
         overlay[mask] = (0.0, 0.0, 0.0, 0.55)
         ax.imshow(overlay, origin="lower", extent=tuple(extent), interpolation="nearest", aspect="auto")
+    if polygons is not None:
+        from matplotlib.collections import PolyCollection
+
+        polys = [np.asarray(p, dtype=float) for p in polygons]
+        ax.add_collection(
+            PolyCollection(polys, facecolors="none", edgecolors=(0, 0, 0, 0.6), linewidths=0.5)
+        )
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if title:
