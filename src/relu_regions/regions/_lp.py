@@ -65,6 +65,7 @@ from .._typing import BoolArray, FloatArray, IntArray
 from ..exceptions import DomainError, SolverError
 from ..network import Network
 from ._facets import default_facet_method, find_facets
+from ._parallel import serial_or_parallel
 from ._polytope import (
     RADIUS_TOL,
     TIGHT_TOL,
@@ -432,15 +433,7 @@ def _volume(vertices: FloatArray | None, G: FloatArray, h: FloatArray, t0: Float
     return float(ConvexHull(vertices).volume)
 
 
-def lp_engine(
-    net: Network, G: FloatArray, h: FloatArray, *, budget: Budget, options: dict[str, Any]
-) -> EngineResult:
-    """Engine entry point: serial traversal, or parallel over first-layer cells."""
-    from ._parallel import run_parallel, wants_parallel
-
-    if wants_parallel(options):
-        return run_parallel(lp_serial, net, G, h, budget=budget, options=options)
-    return lp_serial(net, G, h, budget=budget, options=options)
+lp_engine = serial_or_parallel(lp_serial)
 
 
 ENGINES.add(

@@ -53,6 +53,7 @@ from .._typing import BoolArray, FloatArray, IntArray
 from ..network import Network
 from ..solvers import MILP
 from ..solvers._enumerate import ENUMERATORS, enumerate_solutions
+from ._parallel import serial_or_parallel
 from ._polytope import (
     RADIUS_TOL,
     activated_layers,
@@ -344,15 +345,7 @@ def _verify(
     return raw[keep], np.array(pts).reshape(-1, k), len(raw) - len(keep)
 
 
-def milp_engine(
-    net: Network, G: FloatArray, h: FloatArray, *, budget: Budget, options: dict[str, Any]
-) -> EngineResult:
-    """Engine entry point: serial, or parallel over first-layer cells."""
-    from ._parallel import run_parallel, wants_parallel
-
-    if wants_parallel(options):
-        return run_parallel(milp_serial, net, G, h, budget=budget, options=options)
-    return milp_serial(net, G, h, budget=budget, options=options)
+milp_engine = serial_or_parallel(milp_serial)
 
 
 ENGINES.add(

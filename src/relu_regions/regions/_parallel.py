@@ -41,7 +41,7 @@ from ..network import Network
 from ._polytope import RADIUS_TOL, chebyshev, domain_scale
 from ._types import EngineResult
 
-__all__ = ["wants_parallel", "run_parallel", "split_cells"]
+__all__ = ["wants_parallel", "run_parallel", "split_cells", "serial_or_parallel"]
 
 Engine = Callable[..., EngineResult]
 _STOP_EVENT: Any = None
@@ -125,6 +125,22 @@ def _run_job(
     net = Network(weights, biases, negative_slope=slopes, output_relu=output_relu)
     limit = None if deadline is None else max(deadline - time.time(), 1e-3)
     return engine(net, G, h, budget=_JobBudget(limit), options=options)
+
+
+def serial_or_parallel(serial: Engine) -> Engine:
+    """The engine entry point for ``serial``: run it directly, or over first-layer cells on
+    ``options["workers"]`` processes / ``options["executor"]`` when the caller asks."""
+
+    def engine(
+        net: Network, G: FloatArray, h: FloatArray, *, budget: Budget, options: dict[str, Any]
+    ) -> EngineResult:
+        if wants_parallel(options):
+            return run_parallel(serial, net, G, h, budget=budget, options=options)
+        return serial(net, G, h, budget=budget, options=options)
+
+    engine.__name__ = serial.__name__.replace("_serial", "_engine")
+    engine.__doc__ = f"Entry point of {serial.__name__}: serial, or parallel over first-layer cells."
+    return engine
 
 
 def run_parallel(
