@@ -126,8 +126,9 @@ def _run(
         reason=reason,
         stop_reason=stopped,
         domain_dim=chart.dim,
-        certificate=res.certificate,
-        details=res.details,
+        # a stopped run proves nothing beyond its witnesses: its certificate is only progress
+        certificate=res.certificate if res.complete else {},
+        details=res.details if res.complete else {**res.details, "unfinished_certificate": res.certificate},
     )
     return net, dom, name, res, count
 
