@@ -43,6 +43,7 @@ from .._registry import Registry
 from .._typing import FloatArray, IntArray
 from ..exceptions import SolverError, SolverUnavailableError
 from ._base import MILP
+from ._highs import pass_model
 
 __all__ = ["Enumeration", "enumerate_solutions", "ENUMERATORS"]
 
@@ -95,26 +96,7 @@ def _enumerate_highs(
     h.setOptionValue("primal_feasibility_tolerance", 1e-9)
     for k, v in options.items():
         h.setOptionValue(k, v)
-    lp = highspy.HighsLp()
-    n, m = problem.num_cols, problem.num_rows
-    lp.num_col_ = n
-    lp.num_row_ = m
-    lp.col_cost_ = -problem.c
-    lp.col_lower_ = problem.col_lower
-    lp.col_upper_ = problem.col_upper
-    lp.row_lower_ = problem.row_lower
-    lp.row_upper_ = problem.row_upper
-    A = problem.A.tocsc()
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.num_col_ = n
-    lp.a_matrix_.num_row_ = m
-    lp.a_matrix_.start_ = A.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = A.indices.astype(np.int32)
-    lp.a_matrix_.value_ = A.data
-    lp.integrality_ = [
-        highspy.HighsVarType.kInteger if f else highspy.HighsVarType.kContinuous for f in problem.integrality
-    ]
-    h.passModel(lp)
+    pass_model(h, problem)  # maximisation: HiGHS sees -c (and -offset)
 
     def poll(event: Any) -> None:
         if budget.stop:
@@ -164,7 +146,7 @@ def _enumerate_highs(
         if status != S.kOptimal:
             break  # the incumbent of an interrupted solve is kept; the search is not complete
     return Enumeration(
-        np.array(found).reshape(-1, n),
+        np.array(found).reshape(-1, problem.num_cols),
         complete,
         solves,
         time.perf_counter() - t0,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import time
+from typing import Any
 
 import numpy as np
 
@@ -35,28 +36,14 @@ def _status(h, model_status) -> str:  # type: ignore[no-untyped-def]
     return table.get(model_status, "error")
 
 
-def solve_highs(
-    problem: MILP,
-    *,
-    time_limit: float | None = None,
-    mip_gap: float = 1e-9,
-    options: dict[str, object] | None = None,
-    objective_stop: float | None = None,
-    bound_stop: float | None = None,
-) -> SolveResult:
-    """Solve with HiGHS; early stops use the MIP interrupt callback (see :func:`solve`)."""
+def pass_model(h: Any, problem: MILP) -> float:
+    """Load ``problem`` into the ``highspy.Highs`` instance ``h``.
+
+    HiGHS minimises, so a maximisation is passed negated; returns that sign (``-1.0`` for
+    ``max``, ``1.0`` for ``min``): objective values read back must be multiplied by it.
+    """
     import highspy
 
-    t0 = time.perf_counter()
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("threads", 1)
-    if time_limit is not None:
-        h.setOptionValue("time_limit", float(max(time_limit, 1e-3)))
-    if problem.is_mip:
-        h.setOptionValue("mip_rel_gap", float(mip_gap))
-    for k, v in (options or {}).items():
-        h.setOptionValue(k, v)  # type: ignore[arg-type]
     lp = highspy.HighsLp()
     n, m = problem.num_cols, problem.num_rows
     lp.num_col_ = n
@@ -81,6 +68,32 @@ def solve_highs(
             for f in problem.integrality
         ]
     h.passModel(lp)
+    return sign
+
+
+def solve_highs(
+    problem: MILP,
+    *,
+    time_limit: float | None = None,
+    mip_gap: float = 1e-9,
+    options: dict[str, object] | None = None,
+    objective_stop: float | None = None,
+    bound_stop: float | None = None,
+) -> SolveResult:
+    """Solve with HiGHS; early stops use the MIP interrupt callback (see :func:`solve`)."""
+    import highspy
+
+    t0 = time.perf_counter()
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", 1)
+    if time_limit is not None:
+        h.setOptionValue("time_limit", float(max(time_limit, 1e-3)))
+    if problem.is_mip:
+        h.setOptionValue("mip_rel_gap", float(mip_gap))
+    for k, v in (options or {}).items():
+        h.setOptionValue(k, v)  # type: ignore[arg-type]
+    sign = pass_model(h, problem)
     stopped = _subscribe_stops(h, sign, objective_stop, bound_stop) if problem.is_mip else None
     h.run()
     status = _status(h, h.getModelStatus())
