@@ -32,7 +32,7 @@ import numpy as np
 
 from .._typing import FloatArray, IntArray
 from ..exceptions import SolverError
-from ._polytope import RADIUS_TOL, live_rows
+from ._polytope import RADIUS_TOL, chebyshev_model, live_rows
 
 __all__ = ["Facets", "find_facets", "FACET_METHODS", "QHULL_MAX_DIM", "default_facet_method"]
 
@@ -158,31 +158,8 @@ class _FacetLP:
         self.highspy = highspy
         m, k = Gn.shape
         self.k = k
-        hs = highspy.Highs()
-        hs.setOptionValue("output_flag", False)
-        hs.setOptionValue("threads", 1)
-        hs.setOptionValue("primal_feasibility_tolerance", 1e-10)
-        hs.setOptionValue("dual_feasibility_tolerance", 1e-10)
-        hs.setOptionValue("presolve", "off")
-        lp = highspy.HighsLp()
-        lp.num_col_ = k + 1
-        lp.num_row_ = m
-        cost = np.zeros(k + 1)
-        cost[-1] = -1.0
-        lp.col_cost_ = cost
-        lp.col_lower_ = np.r_[np.full(k, -highspy.kHighsInf), 0.0]
-        lp.col_upper_ = np.r_[np.full(k, highspy.kHighsInf), cap]
-        lp.row_lower_ = np.full(m, -highspy.kHighsInf)
-        lp.row_upper_ = hn
-        M = np.hstack([Gn, np.ones((m, 1))])
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
-        lp.a_matrix_.num_col_ = k + 1
-        lp.a_matrix_.num_row_ = m
-        lp.a_matrix_.start_ = np.arange(0, m * (k + 1) + 1, k + 1, dtype=np.int32)
-        lp.a_matrix_.index_ = np.tile(np.arange(k + 1, dtype=np.int32), m)
-        lp.a_matrix_.value_ = M.ravel()
-        hs.passModel(lp)
-        self.hs = hs
+        # rows are pre-normalised (|G_i| = 1); no presolve so rows can be edited and re-solved
+        self.hs = chebyshev_model(Gn, hn, np.ones(m), cap, presolve=False)
         self.hn = hn
 
     def section_centre(self, j: int, same: np.ndarray) -> FloatArray | None:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -160,6 +161,46 @@ def constant_rows_violated(live: BoolArray, h: FloatArray) -> bool:
     return bool(np.any(h[dead] < -1e-12 * max(1.0, float(np.abs(h).max()))))
 
 
+def chebyshev_model(
+    G: FloatArray, h: FloatArray, norms: FloatArray, cap: float, *, presolve: bool = True
+) -> Any:
+    """A ``highspy.Highs`` holding the Chebyshev-ball LP of ``{t : G t <= h}``.
+
+    Columns ``t`` (free) and ``r`` (in ``[0, cap]``, maximised); row ``i`` is
+    ``G_i t + norms_i r <= h_i`` (dense, row-wise).  Kept as a model so callers can change
+    rows and re-solve warm-started.
+    """
+    import highspy
+
+    m, k = G.shape
+    hs = highspy.Highs()
+    hs.setOptionValue("output_flag", False)
+    hs.setOptionValue("threads", 1)
+    hs.setOptionValue("primal_feasibility_tolerance", 1e-10)
+    hs.setOptionValue("dual_feasibility_tolerance", 1e-10)
+    if not presolve:
+        hs.setOptionValue("presolve", "off")
+    lp = highspy.HighsLp()
+    lp.num_col_ = k + 1
+    lp.num_row_ = m
+    cost = np.zeros(k + 1)
+    cost[-1] = -1.0
+    lp.col_cost_ = cost
+    lp.col_lower_ = np.r_[np.full(k, -highspy.kHighsInf), 0.0]
+    lp.col_upper_ = np.r_[np.full(k, highspy.kHighsInf), cap]
+    lp.row_lower_ = np.full(m, -highspy.kHighsInf)
+    lp.row_upper_ = h
+    M = np.hstack([G, np.asarray(norms, dtype=np.float64).reshape(m, 1)])
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.num_col_ = k + 1
+    lp.a_matrix_.num_row_ = m
+    lp.a_matrix_.start_ = np.arange(0, m * (k + 1) + 1, k + 1, dtype=np.int32)
+    lp.a_matrix_.index_ = np.tile(np.arange(k + 1, dtype=np.int32), m)
+    lp.a_matrix_.value_ = M.ravel()
+    hs.passModel(lp)
+    return hs
+
+
 def chebyshev(
     G: FloatArray, h: FloatArray, *, cap: float = 1e6
 ) -> tuple[FloatArray | None, float]:
@@ -177,30 +218,8 @@ def chebyshev(
     if constant_rows_violated(keep, h):
         return None, -math.inf
     Gk, hk, nk = G[keep], h[keep], norms[keep]
-    m, k = Gk.shape
-    hs = highspy.Highs()
-    hs.setOptionValue("output_flag", False)
-    hs.setOptionValue("threads", 1)
-    hs.setOptionValue("primal_feasibility_tolerance", 1e-10)
-    hs.setOptionValue("dual_feasibility_tolerance", 1e-10)
-    lp = highspy.HighsLp()
-    lp.num_col_ = k + 1
-    lp.num_row_ = m
-    cost = np.zeros(k + 1)
-    cost[-1] = -1.0
-    lp.col_cost_ = cost
-    lp.col_lower_ = np.r_[np.full(k, -highspy.kHighsInf), 0.0]
-    lp.col_upper_ = np.r_[np.full(k, highspy.kHighsInf), cap]
-    lp.row_lower_ = np.full(m, -highspy.kHighsInf)
-    lp.row_upper_ = hk
-    M = np.hstack([Gk, nk[:, None]])
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
-    lp.a_matrix_.num_col_ = k + 1
-    lp.a_matrix_.num_row_ = m
-    lp.a_matrix_.start_ = np.arange(0, m * (k + 1) + 1, k + 1, dtype=np.int32)
-    lp.a_matrix_.index_ = np.tile(np.arange(k + 1, dtype=np.int32), m)
-    lp.a_matrix_.value_ = M.ravel()
-    hs.passModel(lp)
+    k = Gk.shape[1]
+    hs = chebyshev_model(Gk, hk, nk, cap)
     hs.run()
     status = hs.getModelStatus()
     if status == highspy.HighsModelStatus.kInfeasible:
