@@ -106,3 +106,13 @@ def test_method_registry_lists_choices():
     assert STABILITY_METHODS.names()[:2] == ["auto", "milp"]
     with pytest.raises(Exception, match="choose one of: auto, milp"):
         stable_neurons(random_network([2, 2, 1]), Box([0, 0], [1, 1]), method="exhaustive")
+
+
+def test_auto_time_limit_is_labelled_and_sound():
+    net = random_network([6, 30, 30, 30, 2], seed=7)
+    box = Box(-np.ones(6), np.ones(6))
+    res = stable_neurons(net, box, method="auto", time_limit=1e-3, samples=64)
+    assert res.exact == (res.counts["undecided"] == 0)
+    if not res.exact:
+        assert res.partial and res.stop_reason == "time_limit"
+    assert res.verify(net, box)
