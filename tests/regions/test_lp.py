@@ -76,6 +76,8 @@ def test_degenerate_nets(name):
     assert res.exact
     assert res.certificate["volume_rel_error"] < 1e-9
     assert len(brute_force_patterns(*chart_problem(net, dom))) == expected
+    # the LP facet finder, which skips the rows of neurons stable on the domain
+    assert count_regions(net, dom, method="lp", facets="lp").regions == expected
 
 
 def test_leaky_relu_and_output_relu_match_brute_force():
@@ -105,6 +107,31 @@ def test_lp_facet_finder_agrees_with_qhull():
     b = enumerate_regions(net, _box(3), method="lp", facets="lp")
     assert pattern_set(a.patterns) == pattern_set(b.patterns)
     assert b.count.details["facet_lps"] > 0
+
+
+def test_stable_prefilter_is_sound_and_keeps_the_count():
+    """Above 8 dimensions the LP finder decides only the rows of neurons that can change sign
+    on the domain; a small ball makes most neurons stable, so most rows are skipped."""
+    from relu_regions import LInfBall
+    from relu_regions.regions._lp import candidate_neurons
+
+    net = random_network([10, 6, 5, 1], seed=21, bias_std=0.3)
+    dom = LInfBall(np.full(10, 0.1), 0.1)
+    cnet, G, h = chart_problem(net, dom)
+    cand = candidate_neurons(cnet, G, h)
+    assert 0 < cand.sum() < cnet.num_neurons
+    # sound: every skipped neuron keeps one sign on dense samples of the domain
+    X = dom.sample(20000, seed=0)
+    Z = np.concatenate(net.preactivations(X), axis=1)
+    stable = ~cand
+    assert np.all((Z[:, stable] > 0).all(axis=0) | (Z[:, stable] < 0).all(axis=0))
+    on = enumerate_regions(net, dom, method="lp")
+    off = enumerate_regions(net, dom, method="lp", stable_prefilter=False)
+    assert on.count.details["facet_finder"] == "lp" and on.count.exact
+    assert on.count.details["prefilter_stable_neurons"] == int(stable.sum())
+    assert pattern_set(on.patterns) == pattern_set(off.patterns)
+    assert on.count.details["facet_lps"] < off.count.details["facet_lps"]
+    assert pattern_set(on.patterns) == brute_force_patterns(*chart_problem(net, dom))
 
 
 def test_volumes_sum_to_the_domain():

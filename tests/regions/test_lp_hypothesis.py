@@ -43,3 +43,5 @@ def test_lp_equals_brute_force_on_integer_nets(case):
     assert rs.count.certificate["volume_rel_error"] < 1e-9
     by_lps = enumerate_regions(net, dom, method="lp", facets="lp")
     assert pattern_set(by_lps.patterns) == pattern_set(rs.patterns)
+    every_row = enumerate_regions(net, dom, method="lp", facets="lp", stable_prefilter=False)
+    assert pattern_set(every_row.patterns) == pattern_set(rs.patterns)

@@ -183,14 +183,24 @@ class _FacetLP:
         return x
 
 
-def facets_lp(G: FloatArray, h: FloatArray, t0: FloatArray, scale: float) -> Facets:
+def facets_lp(
+    G: FloatArray, h: FloatArray, t0: FloatArray, scale: float, candidates: np.ndarray | None = None
+) -> Facets:
+    """The ``lp`` finder; ``candidates`` (a boolean mask over the rows, default all) limits
+    the rows that are decided: the others only constrain.  A group of coinciding rows is
+    decided when any of its rows is a candidate."""
     norms, live = _row_norms(G)
     idx = np.flatnonzero(live)
     Gn = G[idx] / norms[idx, None]
     hn = h[idx] / norms[idx]
     m = idx.size
     rep = _representatives(Gn, hn)
-    reps = np.flatnonzero(rep == np.arange(m))
+    if candidates is None:
+        wanted = np.ones(m, dtype=bool)
+    else:
+        wanted = np.zeros(m, dtype=bool)
+        wanted[rep[np.asarray(candidates, dtype=bool)[idx]]] = True
+    reps = np.flatnonzero((rep == np.arange(m)) & wanted)
     s = hn - Gn @ t0
     if np.any(s <= 0):
         raise SolverError("LP facets: the point is not interior")
@@ -209,7 +219,7 @@ def facets_lp(G: FloatArray, h: FloatArray, t0: FloatArray, scale: float) -> Fac
     confirmed: dict[int, FloatArray] = {}
     for d in np.argsort(t_first):
         j = int(rep[first_row[d]])
-        if j in confirmed or not np.isfinite(t_first[d]):
+        if j in confirmed or not wanted[j] or not np.isfinite(t_first[d]):
             continue
         x = t0 + t_first[d] * dirs[d]
         others = rep != j
@@ -239,17 +249,28 @@ FACET_METHODS = {"interval": facets_interval, "qhull": facets_qhull, "lp": facet
 
 
 def find_facets(
-    G: FloatArray, h: FloatArray, t0: FloatArray, scale: float, method: str, live: np.ndarray | None = None
+    G: FloatArray,
+    h: FloatArray,
+    t0: FloatArray,
+    scale: float,
+    method: str,
+    live: np.ndarray | None = None,
+    candidates: np.ndarray | None = None,
 ) -> Facets:
     """Facets of ``{G t <= h}`` (interior point ``t0``) with the named finder.
 
     ``live`` optionally gives the rows that are not constant (see ``live_rows``).
-    ``qhull`` falls back to ``lp`` when Qhull reports a precision problem.
+    ``candidates`` optionally gives the only rows whose facets are wanted; the ``lp``
+    finder then spends no LP on the others (``interval``/``qhull`` find every facet at
+    once and ignore it).  ``qhull`` falls back to ``lp`` when Qhull reports a precision
+    problem.
     """
     if method == "qhull":
         try:
             return facets_qhull(G, h, t0, scale, live)
         except _QhullFailed:
-            f = facets_lp(G, h, t0, scale)
+            f = facets_lp(G, h, t0, scale, candidates)
             return dataclasses.replace(f, fallback=True)
+    if method == "lp":
+        return facets_lp(G, h, t0, scale, candidates)
     return FACET_METHODS[method](G, h, t0, scale)

@@ -12,7 +12,12 @@ continuous), so the graph is connected and every region is reached from any othe
 2. *Facets*: for the region ``R_s = {t : (2 s_i - 1) z_i(t) >= 0, t in D}`` find its facet
    rows and a point ``x_f`` in each facet's relative interior
    (:mod:`~relu_regions.regions._facets`: Qhull in 2-8 dimensions, LPs above).  Facets on
-   the domain's boundary have no neighbour.
+   the domain's boundary have no neighbour.  The LP finder decides only the rows of
+   neurons that are not stable on the whole domain (CROWN bounds over the domain's
+   bounding box, :func:`candidate_neurons`): the domain's own rows are never crossed, and
+   a neuron of constant sign on ``D`` never alone defines a facet inside ``D`` (across an
+   interior facet the earliest neuron tight on it keeps its affine map, so it changes
+   sign there and is unstable; coinciding rows are decided as one group).
 3. *Crossing* (the limit rule): the neighbour across facet ``F`` (outward unit normal
    ``n``) is the pattern of ``x_f + eps n`` for small ``eps > 0``; layer by layer,
 
@@ -81,7 +86,7 @@ from ._polytope import (
 )
 from ._types import ENGINES, EngineInfo, EngineResult
 
-__all__ = ["lp_engine", "lp_serial", "cross_facets", "DIR_TOL"]
+__all__ = ["lp_engine", "lp_serial", "cross_facets", "candidate_neurons", "DIR_TOL"]
 
 #: A tight neuron turns active across a facet when ``grad z . n > DIR_TOL |grad z|``; a
 #: tight neuron with ``|grad z . n| <= DIR_TOL |grad z|`` (hyperplane transversal to the
@@ -140,6 +145,36 @@ def cross_facets(
         J = d[:, :, None] * JZ
         start += n
     return np.concatenate(pats, axis=1), ambiguous
+
+
+def candidate_neurons(net: Network, G: FloatArray, h: FloatArray) -> BoolArray:
+    """Neurons that may change sign on ``{t : G t <= h}`` (bounded, non-empty).
+
+    The complement is proven stable: sound CROWN/interval bounds of every pre-activation
+    over the domain's bounding box (2 k LPs) have a constant strict sign.
+    """
+    from ..solvers import solve_lp
+    from ..stability._crown import crown_layer
+
+    k = G.shape[1]
+    lower, upper = np.empty(k), np.empty(k)
+    for i in range(k):
+        for sense, out in (("min", lower), ("max", upper)):
+            e = np.zeros(k)
+            e[i] = 1.0
+            res = solve_lp(e, A_ub=G, b_ub=h, sense=sense)
+            if res.x is None or not np.isfinite(res.objective):
+                return np.ones(net.num_neurons, dtype=bool)  # no box: decide every row
+            out[i] = res.objective
+    pad = 1e-9 * (1.0 + np.maximum(np.abs(lower), np.abs(upper)))
+    lower, upper = lower - pad, upper + pad
+    bounds: list[tuple[FloatArray, FloatArray]] = []
+    masks = []
+    for layer in range(len(net.layers) - 1):
+        lo, hi = crown_layer(net, layer, bounds, lower, upper)
+        bounds.append((lo, hi))
+        masks.append(~((lo > 0) | (hi < 0)))
+    return np.concatenate(masks) if masks else np.zeros(0, dtype=bool)
 
 
 def _witnesses(
@@ -273,6 +308,17 @@ def lp_serial(
     rng = np.random.default_rng(options.get("seed", 0))
     s0, p0, lps = _seed(net, layers, G, h, centre, scale, rng)
     dom_norms = np.linalg.norm(G, axis=1)
+    candidates = None
+    if method == "lp" and options.get("stable_prefilter", True):
+        undecided = candidate_neurons(net, G, h)
+        lps += 2 * k
+        candidates = np.concatenate([undecided, np.zeros(h.size, dtype=bool)])
+        stats_pre = {
+            "prefilter_stable_neurons": int(N - undecided.sum()),
+            "facet_rows_decided": "neurons not stable on the domain (domain rows are never crossed)",
+        }
+    else:
+        stats_pre = {}
 
     index: dict[bytes, int] = {s0.tobytes(): 0}
     patterns: list[BoolArray] = [s0]
@@ -300,7 +346,7 @@ def lp_serial(
         Xs, rows_l, owner_l = [], [], []
         for b, i in enumerate(batch):
             Gr, hr = Gb[b], hb[b]
-            fac = find_facets(Gr, hr, points[i], scale, method, live[b])
+            fac = find_facets(Gr, hr, points[i], scale, method, live[b], candidates)
             stats["facet_lps"] += fac.lps
             stats["qhull_fallbacks"] += int(fac.fallback)
             stats["facets"] += int(fac.rows.size)
@@ -369,6 +415,7 @@ def lp_serial(
         "radius_tol": tol,
         "lps": lps + stats["facet_lps"] + stats["chebyshev_lps"],
         **{key: int(v) for key, v in stats.items()},
+        **stats_pre,
     }
     certificate: dict[str, Any] = {
         "kind": "region graph closed under facet crossings",
