@@ -6,7 +6,7 @@ training points as extra witnesses), how small Algorithm 1 makes the network whi
 equal on the domain (:func:`~relu_regions.stability.compress`), and a local-stability sweep
 on L-infinity balls of growing radius around one test point (the paper's Table 2 /
 Figure 6), with activation patterns counted exactly where at most
-``stability_max_exact_unstable`` (option, default 4) neurons are unstable, and sampled
+``stability_max_exact_unstable`` (option, default 14) neurons are unstable, and sampled
 (labelled lower bounds) otherwise.
 """
 
@@ -29,7 +29,7 @@ TITLE = "Stable neurons and lossless compression"
 RADII = (0.002, 0.005, 0.01, 0.02, 0.05, 0.1)
 #: Above this many unstable neurons the patterns are sampled (a labelled lower bound);
 #: exact counts run without a time limit so that the report stays deterministic.
-MAX_EXACT_UNSTABLE = 4
+MAX_EXACT_UNSTABLE = 14
 #: Timings are left out of the JSON so that equal seeds give equal reports.
 _TIMING = ("seconds", "stability_seconds", "patterns_seconds")
 WITNESS_POINTS = 2000
