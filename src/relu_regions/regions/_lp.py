@@ -14,10 +14,12 @@ continuous), so the graph is connected and every region is reached from any othe
    (:mod:`~relu_regions.regions._facets`: Qhull in 2-8 dimensions, LPs above).  Facets on
    the domain's boundary have no neighbour.  The LP finder decides only the rows of
    neurons that are not stable on the whole domain (CROWN bounds over the domain's
-   bounding box, :func:`candidate_neurons`): the domain's own rows are never crossed, and
-   a neuron of constant sign on ``D`` never alone defines a facet inside ``D`` (across an
-   interior facet the earliest neuron tight on it keeps its affine map, so it changes
-   sign there and is unstable; coinciding rows are decided as one group).
+   bounding box, :func:`candidate_neurons`) and leaves the stable ones' rows out of its
+   LPs (they hold on the whole domain, so they are redundant).  Neither loses a facet:
+   the domain's own rows are never crossed, and a neuron of constant sign on ``D`` never
+   alone defines a facet inside ``D`` (across an interior facet the earliest neuron tight
+   on it keeps its affine map, so it changes sign there and is unstable; coinciding rows
+   are decided as one group).
 3. *Crossing* (the limit rule): the neighbour across facet ``F`` (outward unit normal
    ``n``) is the pattern of ``x_f + eps n`` for small ``eps > 0``; layer by layer,
 
@@ -60,6 +62,7 @@ polyhedral complexes (Avis & Fukuda 1996) specialised to bent-hyperplane arrange
 from __future__ import annotations
 
 import collections
+import dataclasses
 import math
 from typing import Any
 
@@ -308,11 +311,13 @@ def lp_serial(
     rng = np.random.default_rng(options.get("seed", 0))
     s0, p0, lps = _seed(net, layers, G, h, centre, scale, rng)
     dom_norms = np.linalg.norm(G, axis=1)
-    candidates = None
+    candidates = keep = None
     if method == "lp" and options.get("stable_prefilter", True):
         undecided = candidate_neurons(net, G, h)
         lps += 2 * k
-        candidates = np.concatenate([undecided, np.zeros(h.size, dtype=bool)])
+        # a stable neuron's row holds on the whole domain: it is redundant, drop it
+        keep = np.flatnonzero(np.concatenate([undecided, np.ones(h.size, dtype=bool)]))
+        candidates = np.concatenate([undecided[undecided], np.zeros(h.size, dtype=bool)])
         stats_pre = {
             "prefilter_stable_neurons": int(N - undecided.sum()),
             "facet_rows_decided": "neurons not stable on the domain (domain rows are never crossed)",
@@ -346,7 +351,11 @@ def lp_serial(
         Xs, rows_l, owner_l = [], [], []
         for b, i in enumerate(batch):
             Gr, hr = Gb[b], hb[b]
-            fac = find_facets(Gr, hr, points[i], scale, method, live[b], candidates)
+            if keep is None:
+                fac = find_facets(Gr, hr, points[i], scale, method, live[b])
+            else:
+                fac = find_facets(Gr[keep], hr[keep], points[i], scale, method, live[b][keep], candidates)
+                fac = dataclasses.replace(fac, rows=keep[fac.rows])
             stats["facet_lps"] += fac.lps
             stats["qhull_fallbacks"] += int(fac.fallback)
             stats["facets"] += int(fac.rows.size)

@@ -167,7 +167,7 @@ def chebyshev_model(
     """A ``highspy.Highs`` holding the Chebyshev-ball LP of ``{t : G t <= h}``.
 
     Columns ``t`` (free) and ``r`` (in ``[0, cap]``, maximised); row ``i`` is
-    ``G_i t + norms_i r <= h_i`` (dense, row-wise).  Kept as a model so callers can change
+    ``G_i t + norms_i r <= h_i`` (row-wise, zeros left out).  Kept as a model so callers can change
     rows and re-solve warm-started.
     """
     import highspy
@@ -191,12 +191,14 @@ def chebyshev_model(
     lp.row_lower_ = np.full(m, -highspy.kHighsInf)
     lp.row_upper_ = h
     M = np.hstack([G, np.asarray(norms, dtype=np.float64).reshape(m, 1)])
+    # sparse rows: a box's rows have two non-zeros, which matters in high dimension
+    rows, cols = np.nonzero(M)
     lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
     lp.a_matrix_.num_col_ = k + 1
     lp.a_matrix_.num_row_ = m
-    lp.a_matrix_.start_ = np.arange(0, m * (k + 1) + 1, k + 1, dtype=np.int32)
-    lp.a_matrix_.index_ = np.tile(np.arange(k + 1, dtype=np.int32), m)
-    lp.a_matrix_.value_ = M.ravel()
+    lp.a_matrix_.start_ = np.r_[0, np.cumsum(np.bincount(rows, minlength=m))].astype(np.int32)
+    lp.a_matrix_.index_ = cols.astype(np.int32)
+    lp.a_matrix_.value_ = M[rows, cols]
     hs.passModel(lp)
     return hs
 
