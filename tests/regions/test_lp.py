@@ -275,3 +275,47 @@ def test_count_verb_with_lp_and_milp(tmp_path, capsys):
         assert main(["count", str(path), "--domain", "box:-1,1", *extra, "--json"]) == 0
         doc = json.loads(capsys.readouterr().out)
         assert doc["regions"] == expected and doc["exact"] is True and doc["partial"] is False
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_box_bounds_facet_finder_matches_box_rows(seed):
+    """``facets_lp_box`` (box as column bounds) finds the same neuron facets as ``facets_lp``
+    with the box's rows appended, including rows parallel and close to a box face (whose
+    facets hug the box: its third, exact step) and rows that miss the box."""
+    from relu_regions.regions._facets import facets_lp, facets_lp_box
+
+    rng = np.random.default_rng(seed)
+    k = int(rng.integers(3, 25))
+    lo, hi = -rng.uniform(0.5, 2, k), rng.uniform(0.5, 2, k)
+    t0 = 0.2 * (lo + hi) / 2 + rng.uniform(-0.05, 0.05, k)
+    m = int(rng.integers(4, 30))
+    G = rng.normal(size=(m, k))
+    h = G @ t0 + rng.uniform(0.05, 2.0, m)
+    e = np.zeros(k)
+    e[0] = 1.0
+    near = 1e-4 * (hi[0] - lo[0])
+    G = np.vstack([G, e, G[:1] * 3.0, -e * 50])  # parallel to a face; a duplicate; far outside
+    h = np.r_[h, hi[0] - near, h[0] * 3.0, -50 * (lo[0] - 10)]
+    scale = 0.5 * float(np.min(hi - lo))
+    eye = np.eye(k)
+    rows = facets_lp(np.vstack([G, eye, -eye]), np.r_[h, hi, -lo], t0, scale)
+    expected = set(int(r) for r in rows.rows if r < G.shape[0])
+    got = facets_lp_box(G, h, t0, scale, lo, hi)
+    assert set(got.rows.tolist()) == expected
+    assert G.shape[0] - 3 in expected  # the row near the face is a facet
+    for r, x in zip(got.rows, got.points, strict=True):  # each point lies in its facet
+        assert abs(G[r] @ x - h[r]) <= 1e-7 * np.linalg.norm(G[r])
+        assert np.all(G @ x <= h + 1e-9) and np.all(x >= lo) and np.all(x <= hi)
+
+
+def test_box_bounds_engine_matches_box_rows_on_a_20d_ball():
+    from relu_regions import LInfBall
+
+    net = random_network([20, 8, 6, 1], seed=4, bias_std=0.2)
+    dom = LInfBall(np.full(20, 0.3), 0.08, clip=[0, 1])
+    a = enumerate_regions(net, dom, method="lp")
+    b = enumerate_regions(net, dom, method="lp", box_bounds=False)
+    c = enumerate_regions(net, dom, method="lp", stable_prefilter=False)
+    assert a.count.exact and b.count.exact and c.count.exact
+    assert pattern_set(a.patterns) == pattern_set(b.patterns) == pattern_set(c.patterns)
+    assert a.count.regions > 20

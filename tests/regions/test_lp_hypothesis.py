@@ -45,3 +45,5 @@ def test_lp_equals_brute_force_on_integer_nets(case):
     assert pattern_set(by_lps.patterns) == pattern_set(rs.patterns)
     every_row = enumerate_regions(net, dom, method="lp", facets="lp", stable_prefilter=False)
     assert pattern_set(every_row.patterns) == pattern_set(rs.patterns)
+    box_bounds = enumerate_regions(net, dom, method="lp", facets="lp", box_bounds=True)
+    assert pattern_set(box_bounds.patterns) == pattern_set(rs.patterns)

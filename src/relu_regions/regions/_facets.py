@@ -34,12 +34,24 @@ from .._typing import FloatArray, IntArray
 from ..exceptions import SolverError
 from ._polytope import RADIUS_TOL, chebyshev_model, live_rows
 
-__all__ = ["Facets", "find_facets", "FACET_METHODS", "QHULL_MAX_DIM", "default_facet_method"]
+__all__ = [
+    "Facets",
+    "find_facets",
+    "facets_lp_box",
+    "FACET_METHODS",
+    "QHULL_MAX_DIM",
+    "default_facet_method",
+]
 
 #: Largest chart dimension for which ``qhull`` is the default facet finder.
 QHULL_MAX_DIM = 8
-#: Random rays shot per dimension by the ``lp`` finder before it solves any LP.
+#: Random rays shot per dimension by the ``lp`` finder before it solves any LP (at most
+#: ``MAX_RANDOM_RAYS``: in hundreds of dimensions the rays would cost more than the LPs).
 RAYS_PER_DIM = 16
+MAX_RANDOM_RAYS = 256
+#: :func:`facets_lp_box` first looks for section points this far (times the domain's
+#: Chebyshev radius) from the box.
+BOX_MARGIN = 1e-2
 #: Relative tolerance under which two normalised rows ``(G_i, h_i)/|G_i|`` coincide.
 COINCIDE_TOL = 1e-10
 
@@ -209,7 +221,7 @@ def facets_lp(
     # Ray shooting along each representative's normal and along random directions: the
     # group hit first, strictly before every other, is a facet, and the hit point is in it.
     rng = np.random.default_rng(0)
-    dirs = rng.normal(size=(RAYS_PER_DIM * k, k))
+    dirs = rng.normal(size=(min(RAYS_PER_DIM * k, MAX_RANDOM_RAYS), k))
     dirs = np.vstack([Gn[reps], dirs / np.linalg.norm(dirs, axis=1, keepdims=True)])
     rates = Gn @ dirs.T  # (m, D)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -242,6 +254,130 @@ def facets_lp(
                 confirmed[j] = xs
     rows = np.array(sorted(confirmed), dtype=np.int64)
     pts = np.array([confirmed[int(j)] for j in rows]).reshape(-1, G.shape[1])
+    return Facets(idx[rows], pts, lps=lps)
+
+
+def facets_lp_box(
+    G: FloatArray,
+    h: FloatArray,
+    t0: FloatArray,
+    scale: float,
+    lower: FloatArray,
+    upper: FloatArray,
+    candidates: np.ndarray | None = None,
+) -> Facets:
+    """The ``lp`` finder for ``{G t <= h, lower <= t <= upper}`` with the box kept as bounds.
+
+    Same decisions as :func:`facets_lp` on the rows of ``G`` with the box's ``2 k`` rows
+    appended, but far cheaper in high dimension: the box enters the LPs as column bounds, not
+    as rows.  For each row ``j`` that ray shooting left undecided (most are not facets):
+
+    1. the section within the box, as far as possible from the other rows: when it is empty
+       or no point is farther than ``tol`` from the other rows, no ball of radius ``> tol``
+       fits: not a facet; when the optimum is also ``tol``-far from the box: a facet;
+    2. else the bounds shrunk by ``rho = BOX_MARGIN * scale``: a point at distance ``> tol``
+       from the other rows is then ``rho``-far from the box: a facet;
+    3. else (a facet can only be hugging the box) the exact Chebyshev LP with the box rows.
+    """
+    import highspy
+
+    m, k = G.shape
+    lo = np.asarray(lower, dtype=np.float64)
+    hi = np.asarray(upper, dtype=np.float64)
+    if m == 0:
+        return Facets(np.zeros(0, dtype=np.int64), np.zeros((0, k)))
+    norms, live = _row_norms(G)
+    idx = np.flatnonzero(live)
+    Gn = G[idx] / norms[idx, None]
+    hn = h[idx] / norms[idx]
+    m = idx.size
+    rep = _representatives(Gn, hn)
+    if candidates is None:
+        wanted = np.ones(m, dtype=bool)
+    else:
+        wanted = np.zeros(m, dtype=bool)
+        wanted[rep[np.asarray(candidates, dtype=bool)[idx]]] = True
+    reps = np.flatnonzero((rep == np.arange(m)) & wanted)
+    if reps.size == 0:
+        return Facets(np.zeros(0, dtype=np.int64), np.zeros((0, k)))
+    s = hn - Gn @ t0
+    if np.any(s <= 0) or np.any(t0 <= lo) or np.any(t0 >= hi):
+        raise SolverError("LP facets: the point is not interior")
+    tol = RADIUS_TOL * scale
+
+    def radius(x: FloatArray, j: int) -> float:
+        others = rep != j
+        r_rows = float(np.min(hn[others] - Gn[others] @ x)) if others.any() else math.inf
+        return min(r_rows, float(np.min(x - lo)), float(np.min(hi - x)))
+
+    rng = np.random.default_rng(0)
+    dirs = rng.normal(size=(min(RAYS_PER_DIM * k, MAX_RANDOM_RAYS), k))
+    dirs = np.vstack([Gn[reps], dirs / np.linalg.norm(dirs, axis=1, keepdims=True)])
+    rates = Gn @ dirs.T  # (m, D)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        hit = np.where(rates > 1e-12, s[:, None] / rates, np.inf)
+        box_hit = np.where(dirs > 1e-12, (hi - t0) / dirs, np.where(dirs < -1e-12, (lo - t0) / dirs, np.inf))
+    first_row = np.argmin(hit, axis=0)
+    t_first = hit[first_row, np.arange(dirs.shape[0])]
+    t_box = box_hit.min(axis=1)
+    confirmed: dict[int, FloatArray] = {}
+    for d in np.argsort(t_first):
+        j = int(rep[first_row[d]])
+        if j in confirmed or not wanted[j] or not np.isfinite(t_first[d]) or t_first[d] >= t_box[d]:
+            continue
+        x = t0 + t_first[d] * dirs[d]
+        if radius(x, j) > tol:
+            confirmed[j] = x
+    lps = 0
+    todo = [int(r) for r in reps if int(r) not in confirmed]
+    if todo:
+        rho = min(BOX_MARGIN * scale, 0.25 * float(np.min(hi - lo)))
+        hs = chebyshev_model(Gn, hn, np.ones(m), 10.0 * scale, presolve=False)
+        inf = highspy.kHighsInf
+        cols = np.arange(k, dtype=np.int32)
+        full: _FacetLP | None = None
+
+        def section(j: int, same: np.ndarray, margin: float) -> FloatArray | None:
+            hs.changeColsBounds(k, cols, lo + margin, hi - margin)
+            hs.changeRowBounds(j, float(hn[j]), float(hn[j]))
+            hs.changeCoeff(j, k, 0.0)
+            for i in same:
+                hs.changeRowBounds(int(i), -inf, inf)
+            hs.run()
+            ok = hs.getModelStatus() == highspy.HighsModelStatus.kOptimal
+            x = np.array(hs.getSolution().col_value[:k]) if ok else None
+            hs.changeRowBounds(j, -inf, float(hn[j]))
+            hs.changeCoeff(j, k, 1.0)
+            for i in same:
+                hs.changeRowBounds(int(i), -inf, float(hn[i]))
+            return x
+
+        for j in todo:
+            same = np.flatnonzero((rep == j) & (np.arange(m) != j))
+            x = section(j, same, 0.0)
+            lps += 1
+            if x is None:
+                continue  # the section misses the box: not a facet
+            others = rep != j
+            if others.any() and float(np.min(hn[others] - Gn[others] @ x)) <= tol:
+                continue  # no ball of radius > tol fits even ignoring the box: not a facet
+            if radius(x, j) > tol:
+                confirmed[j] = x
+                continue
+            x = section(j, same, rho)
+            lps += 1
+            if x is not None and radius(x, j) > tol:
+                confirmed[j] = x
+                continue
+            if full is None:
+                eye = np.eye(k)
+                full = _FacetLP(np.vstack([Gn, eye, -eye]), np.r_[hn, hi, -lo], cap=10.0 * scale)
+            x = full.section_centre(j, same)
+            lps += 1
+            if x is not None and radius(x, j) > tol:
+                confirmed[j] = x
+    rows = np.array(sorted(confirmed), dtype=np.int64)
+    pts = np.array([confirmed[int(j)] for j in rows]).reshape(-1, k)
     return Facets(idx[rows], pts, lps=lps)
 
 

@@ -72,7 +72,7 @@ from .._budget import Budget, progress_bar
 from .._typing import BoolArray, FloatArray, IntArray
 from ..exceptions import DomainError, SolverError
 from ..network import Network
-from ._facets import default_facet_method, find_facets
+from ._facets import default_facet_method, facets_lp_box, find_facets
 from ._parallel import serial_or_parallel
 from ._polytope import (
     RADIUS_TOL,
@@ -89,12 +89,16 @@ from ._polytope import (
 )
 from ._types import ENGINES, EngineInfo, EngineResult
 
-__all__ = ["lp_engine", "lp_serial", "cross_facets", "candidate_neurons", "DIR_TOL"]
+__all__ = ["lp_engine", "lp_serial", "cross_facets", "candidate_neurons", "axis_box", "DIR_TOL"]
 
 #: A tight neuron turns active across a facet when ``grad z . n > DIR_TOL |grad z|``; a
 #: tight neuron with ``|grad z . n| <= DIR_TOL |grad z|`` (hyperplane transversal to the
 #: facet at the facet point) makes the crossing ambiguous.
 DIR_TOL = 1e-6
+#: Above this chart dimension a box domain enters the LP facet finder as column bounds
+#: (:func:`~relu_regions.regions._facets.facets_lp_box`): 61-D ball, 146 regions 1.3 -> 0.6 s;
+#: 784-D ball, 904 regions > 120 s -> 48 s; at 10-12 D it is 3-8% slower than box rows.
+BOX_BOUNDS_MIN_DIM = 16
 #: Witness points closer than ``CENTRE_TOL * scale`` to their region's boundary are moved to
 #: the region's Chebyshev centre before Qhull sees them (its dual points scale with 1/slack).
 CENTRE_TOL = 1e-5
@@ -150,25 +154,48 @@ def cross_facets(
     return np.concatenate(pats, axis=1), ambiguous
 
 
+def axis_box(G: FloatArray, h: FloatArray) -> tuple[FloatArray, FloatArray] | None:
+    """``(lower, upper)`` when every row of ``{t : G t <= h}`` is axis-aligned and the box is
+    bounded; else ``None``."""
+    k = G.shape[1]
+    nz = G != 0
+    if G.shape[0] == 0 or not np.all(nz.sum(axis=1) == 1):
+        return None
+    lower, upper = np.full(k, -np.inf), np.full(k, np.inf)
+    col = nz.argmax(axis=1)
+    g = G[np.arange(G.shape[0]), col]
+    np.minimum.at(upper, col[g > 0], h[g > 0] / g[g > 0])
+    np.maximum.at(lower, col[g < 0], h[g < 0] / g[g < 0])
+    if not (np.all(np.isfinite(lower)) and np.all(np.isfinite(upper))):
+        return None
+    return lower, upper
+
+
 def candidate_neurons(net: Network, G: FloatArray, h: FloatArray) -> BoolArray:
     """Neurons that may change sign on ``{t : G t <= h}`` (bounded, non-empty).
 
     The complement is proven stable: sound CROWN/interval bounds of every pre-activation
-    over the domain's bounding box (2 k LPs) have a constant strict sign.
+    over the domain's bounding box (read off axis-aligned rows, else 2 k LPs) have a
+    constant strict sign.
     """
     from ..solvers import solve_lp
     from ..stability._crown import crown_layer
 
     k = G.shape[1]
-    lower, upper = np.empty(k), np.empty(k)
-    for i in range(k):
-        for sense, out in (("min", lower), ("max", upper)):
-            e = np.zeros(k)
-            e[i] = 1.0
-            res = solve_lp(e, A_ub=G, b_ub=h, sense=sense)
-            if res.x is None or not np.isfinite(res.objective):
-                return np.ones(net.num_neurons, dtype=bool)  # no box: decide every row
-            out[i] = res.objective
+    box = axis_box(G, h)
+    if box is not None:
+        lower, upper = box
+    else:
+        lower, upper = np.full(k, -np.inf), np.full(k, np.inf)
+        for i in range(k):
+            for sense, out in (("min", lower), ("max", upper)):
+                e = np.zeros(k)
+                e[i] = 1.0
+                res = solve_lp(e, A_ub=G, b_ub=h, sense=sense)
+                if res.x is not None and np.isfinite(res.objective):
+                    out[i] = res.objective
+    if not (np.all(np.isfinite(lower)) and np.all(np.isfinite(upper))):
+        return np.ones(net.num_neurons, dtype=bool)  # no bounding box: decide every row
     pad = 1e-9 * (1.0 + np.maximum(np.abs(lower), np.abs(upper)))
     lower, upper = lower - pad, upper + pad
     bounds: list[tuple[FloatArray, FloatArray]] = []
@@ -311,13 +338,15 @@ def lp_serial(
     rng = np.random.default_rng(options.get("seed", 0))
     s0, p0, lps = _seed(net, layers, G, h, centre, scale, rng)
     dom_norms = np.linalg.norm(G, axis=1)
-    candidates = keep = None
+    candidates = keep = box = None
     if method == "lp" and options.get("stable_prefilter", True):
         undecided = candidate_neurons(net, G, h)
-        lps += 2 * k
         # a stable neuron's row holds on the whole domain: it is redundant, drop it
         keep = np.flatnonzero(np.concatenate([undecided, np.ones(h.size, dtype=bool)]))
         candidates = np.concatenate([undecided[undecided], np.zeros(h.size, dtype=bool)])
+        # a box domain (balls, boxes) enters the facet LPs as column bounds, not rows
+        box = axis_box(G, h) if options.get("box_bounds", k > BOX_BOUNDS_MIN_DIM) else None
+        keep_n = np.flatnonzero(undecided)
         stats_pre = {
             "prefilter_stable_neurons": int(N - undecided.sum()),
             "facet_rows_decided": "neurons not stable on the domain (domain rows are never crossed)",
@@ -353,6 +382,9 @@ def lp_serial(
             Gr, hr = Gb[b], hb[b]
             if keep is None:
                 fac = find_facets(Gr, hr, points[i], scale, method, live[b])
+            elif box is not None:
+                fac = facets_lp_box(Gr[keep_n], hr[keep_n], points[i], scale, *box)
+                fac = dataclasses.replace(fac, rows=keep_n[fac.rows])
             else:
                 fac = find_facets(Gr[keep], hr[keep], points[i], scale, method, live[b][keep], candidates)
                 fac = dataclasses.replace(fac, rows=keep[fac.rows])
