@@ -80,6 +80,8 @@ from ._polytope import (
     ZERO_ROW_TOL,
     ActLayer,
     activated_layers,
+    axis_box,
+    bounding_box,
     chebyshev,
     domain_scale,
     live_rows,
@@ -89,7 +91,7 @@ from ._polytope import (
 )
 from ._types import ENGINES, EngineInfo, EngineResult
 
-__all__ = ["lp_engine", "lp_serial", "cross_facets", "candidate_neurons", "axis_box", "DIR_TOL"]
+__all__ = ["lp_engine", "lp_serial", "cross_facets", "candidate_neurons", "DIR_TOL"]
 
 #: A tight neuron turns active across a facet when ``grad z . n > DIR_TOL |grad z|``; a
 #: tight neuron with ``|grad z . n| <= DIR_TOL |grad z|`` (hyperplane transversal to the
@@ -154,23 +156,6 @@ def cross_facets(
     return np.concatenate(pats, axis=1), ambiguous
 
 
-def axis_box(G: FloatArray, h: FloatArray) -> tuple[FloatArray, FloatArray] | None:
-    """``(lower, upper)`` when every row of ``{t : G t <= h}`` is axis-aligned and the box is
-    bounded; else ``None``."""
-    k = G.shape[1]
-    nz = G != 0
-    if G.shape[0] == 0 or not np.all(nz.sum(axis=1) == 1):
-        return None
-    lower, upper = np.full(k, -np.inf), np.full(k, np.inf)
-    col = nz.argmax(axis=1)
-    g = G[np.arange(G.shape[0]), col]
-    np.minimum.at(upper, col[g > 0], h[g > 0] / g[g > 0])
-    np.maximum.at(lower, col[g < 0], h[g < 0] / g[g < 0])
-    if not (np.all(np.isfinite(lower)) and np.all(np.isfinite(upper))):
-        return None
-    return lower, upper
-
-
 def candidate_neurons(net: Network, G: FloatArray, h: FloatArray) -> BoolArray:
     """Neurons that may change sign on ``{t : G t <= h}`` (bounded, non-empty).
 
@@ -178,23 +163,12 @@ def candidate_neurons(net: Network, G: FloatArray, h: FloatArray) -> BoolArray:
     over the domain's bounding box (read off axis-aligned rows, else 2 k LPs) have a
     constant strict sign.
     """
-    from ..solvers import solve_lp
+    from ..exceptions import DomainError
     from ..stability._crown import crown_layer
 
-    k = G.shape[1]
-    box = axis_box(G, h)
-    if box is not None:
-        lower, upper = box
-    else:
-        lower, upper = np.full(k, -np.inf), np.full(k, np.inf)
-        for i in range(k):
-            for sense, out in (("min", lower), ("max", upper)):
-                e = np.zeros(k)
-                e[i] = 1.0
-                res = solve_lp(e, A_ub=G, b_ub=h, sense=sense)
-                if res.x is not None and np.isfinite(res.objective):
-                    out[i] = res.objective
-    if not (np.all(np.isfinite(lower)) and np.all(np.isfinite(upper))):
+    try:
+        lower, upper = bounding_box(G, h)
+    except DomainError:
         return np.ones(net.num_neurons, dtype=bool)  # no bounding box: decide every row
     pad = 1e-9 * (1.0 + np.maximum(np.abs(lower), np.abs(upper)))
     lower, upper = lower - pad, upper + pad

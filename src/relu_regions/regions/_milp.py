@@ -57,6 +57,7 @@ from ._parallel import serial_or_parallel
 from ._polytope import (
     RADIUS_TOL,
     activated_layers,
+    bounding_box,
     chebyshev,
     domain_scale,
     pattern_rows,
@@ -105,18 +106,11 @@ def interval_bounds(net: Network, lo: FloatArray, hi: FloatArray) -> list[tuple[
 
 def _bounding_box(G: FloatArray, h: FloatArray) -> tuple[FloatArray, FloatArray]:
     from ..exceptions import DomainError
-    from ..solvers import solve_lp
 
-    k = G.shape[1]
-    lo, hi = np.empty(k), np.empty(k)
-    for i in range(k):
-        e = np.zeros(k)
-        e[i] = 1.0
-        a, b = solve_lp(e, A_ub=G, b_ub=h), solve_lp(-e, A_ub=G, b_ub=h)
-        if a.status != "optimal" or b.status != "optimal":
-            raise DomainError("the milp method needs a bounded, non-empty domain")
-        lo[i], hi[i] = a.objective, -b.objective
-    return lo, hi
+    try:
+        return bounding_box(G, h)
+    except DomainError:
+        raise DomainError("the milp method needs a bounded, non-empty domain") from None
 
 
 def build_region_milp(net: Network, G: FloatArray, h: FloatArray) -> RegionMILP:

@@ -46,6 +46,8 @@ __all__ = [
     "chebyshev",
     "radius_at",
     "domain_scale",
+    "axis_box",
+    "bounding_box",
 ]
 
 #: A region counts when it contains a ball of radius ``> RADIUS_TOL * scale`` (``scale``: the
@@ -159,6 +161,46 @@ def constant_rows_violated(live: BoolArray, h: FloatArray) -> bool:
     if not dead.any():
         return False
     return bool(np.any(h[dead] < -1e-12 * max(1.0, float(np.abs(h).max()))))
+
+
+def axis_box(G: FloatArray, h: FloatArray) -> tuple[FloatArray, FloatArray] | None:
+    """``(lower, upper)`` when every row of ``{t : G t <= h}`` is axis-aligned and the box is
+    bounded; else ``None``."""
+    k = G.shape[1]
+    nz = G != 0
+    if G.shape[0] == 0 or not np.all(nz.sum(axis=1) == 1):
+        return None
+    lower, upper = np.full(k, -np.inf), np.full(k, np.inf)
+    col = nz.argmax(axis=1)
+    g = G[np.arange(G.shape[0]), col]
+    np.minimum.at(upper, col[g > 0], h[g > 0] / g[g > 0])
+    np.maximum.at(lower, col[g < 0], h[g < 0] / g[g < 0])
+    if not (np.all(np.isfinite(lower)) and np.all(np.isfinite(upper))):
+        return None
+    return lower, upper
+
+
+def bounding_box(G: FloatArray, h: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """The smallest box containing ``{t : G t <= h}``: read off axis-aligned rows, else by
+    ``2 k`` LPs.  Raises :class:`DomainError` when the polytope is empty or unbounded."""
+    from ..exceptions import DomainError
+    from ..solvers import solve_lp
+
+    box = axis_box(G, h)
+    if box is not None:
+        if np.any(box[0] > box[1]):
+            raise DomainError("the domain is empty")
+        return box
+    k = G.shape[1]
+    lo, hi = np.empty(k), np.empty(k)
+    for i in range(k):
+        e = np.zeros(k)
+        e[i] = 1.0
+        a, b = solve_lp(e, A_ub=G, b_ub=h), solve_lp(-e, A_ub=G, b_ub=h)
+        if a.status != "optimal" or b.status != "optimal":
+            raise DomainError("the domain must be bounded and non-empty here")
+        lo[i], hi[i] = a.objective, -b.objective
+    return lo, hi
 
 
 def chebyshev_model(
