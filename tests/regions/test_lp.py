@@ -279,10 +279,10 @@ def test_count_verb_with_lp_and_milp(tmp_path, capsys):
 
 @pytest.mark.parametrize("seed", range(6))
 def test_box_bounds_facet_finder_matches_box_rows(seed):
-    """``facets_lp_box`` (box as column bounds) finds the same neuron facets as ``facets_lp``
+    """``facets_lp`` with ``box`` (the box as column bounds) finds the same neuron facets as ``facets_lp``
     with the box's rows appended, including rows parallel and close to a box face (whose
     facets hug the box: its third, exact step) and rows that miss the box."""
-    from relu_regions.regions._facets import facets_lp, facets_lp_box
+    from relu_regions.regions._facets import facets_lp
 
     rng = np.random.default_rng(seed)
     k = int(rng.integers(3, 25))
@@ -300,7 +300,7 @@ def test_box_bounds_facet_finder_matches_box_rows(seed):
     eye = np.eye(k)
     rows = facets_lp(np.vstack([G, eye, -eye]), np.r_[h, hi, -lo], t0, scale)
     expected = set(int(r) for r in rows.rows if r < G.shape[0])
-    got = facets_lp_box(G, h, t0, scale, lo, hi)
+    got = facets_lp(G, h, t0, scale, box=(lo, hi))
     assert set(got.rows.tolist()) == expected
     assert G.shape[0] - 3 in expected  # the row near the face is a facet
     for r, x in zip(got.rows, got.points, strict=True):  # each point lies in its facet

@@ -37,7 +37,6 @@ from ._polytope import RADIUS_TOL, chebyshev_model, live_rows
 __all__ = [
     "Facets",
     "find_facets",
-    "facets_lp_box",
     "FACET_METHODS",
     "QHULL_MAX_DIM",
     "default_facet_method",
@@ -49,7 +48,7 @@ QHULL_MAX_DIM = 8
 #: ``MAX_RANDOM_RAYS``: in hundreds of dimensions the rays would cost more than the LPs).
 RAYS_PER_DIM = 16
 MAX_RANDOM_RAYS = 256
-#: :func:`facets_lp_box` first looks for section points this far (times the domain's
+#: :func:`facets_lp` with a box first looks for section points this far (times the domain's
 #: Chebyshev radius) from the box.
 BOX_MARGIN = 1e-2
 #: Relative tolerance under which two normalised rows ``(G_i, h_i)/|G_i|`` coincide.
@@ -174,13 +173,18 @@ class _FacetLP:
         self.hs = chebyshev_model(Gn, hn, np.ones(m), cap, presolve=False)
         self.hn = hn
 
-    def section_centre(self, j: int, same: np.ndarray) -> FloatArray | None:
+    def section_centre(
+        self, j: int, same: np.ndarray, bounds: tuple[FloatArray, FloatArray] | None = None
+    ) -> FloatArray | None:
         """Chebyshev ball of the section of the polytope by row ``j``'s hyperplane.
 
-        Rows in ``same`` (coinciding with ``j``) are relaxed while solving.
+        Rows in ``same`` (coinciding with ``j``) are relaxed while solving; ``bounds``
+        bound the columns (the ball's distance to them is not maximised).
         """
         hs, inf = self.hs, self.highspy.kHighsInf
         k = self.k
+        if bounds is not None:
+            hs.changeColsBounds(k, np.arange(k, dtype=np.int32), bounds[0], bounds[1])
         hs.changeRowBounds(j, float(self.hn[j]), float(self.hn[j]))
         hs.changeCoeff(j, k, 0.0)
         for i in same:
@@ -196,81 +200,22 @@ class _FacetLP:
 
 
 def facets_lp(
-    G: FloatArray, h: FloatArray, t0: FloatArray, scale: float, candidates: np.ndarray | None = None
-) -> Facets:
-    """The ``lp`` finder; ``candidates`` (a boolean mask over the rows, default all) limits
-    the rows that are decided: the others only constrain.  A group of coinciding rows is
-    decided when any of its rows is a candidate."""
-    norms, live = _row_norms(G)
-    idx = np.flatnonzero(live)
-    Gn = G[idx] / norms[idx, None]
-    hn = h[idx] / norms[idx]
-    m = idx.size
-    rep = _representatives(Gn, hn)
-    if candidates is None:
-        wanted = np.ones(m, dtype=bool)
-    else:
-        wanted = np.zeros(m, dtype=bool)
-        wanted[rep[np.asarray(candidates, dtype=bool)[idx]]] = True
-    reps = np.flatnonzero((rep == np.arange(m)) & wanted)
-    s = hn - Gn @ t0
-    if np.any(s <= 0):
-        raise SolverError("LP facets: the point is not interior")
-    tol = RADIUS_TOL * scale
-    k = G.shape[1]
-    # Ray shooting along each representative's normal and along random directions: the
-    # group hit first, strictly before every other, is a facet, and the hit point is in it.
-    rng = np.random.default_rng(0)
-    dirs = rng.normal(size=(min(RAYS_PER_DIM * k, MAX_RANDOM_RAYS), k))
-    dirs = np.vstack([Gn[reps], dirs / np.linalg.norm(dirs, axis=1, keepdims=True)])
-    rates = Gn @ dirs.T  # (m, D)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        hit = np.where(rates > 1e-12, s[:, None] / rates, np.inf)
-    first_row = np.argmin(hit, axis=0)
-    t_first = hit[first_row, np.arange(dirs.shape[0])]
-    confirmed: dict[int, FloatArray] = {}
-    for d in np.argsort(t_first):
-        j = int(rep[first_row[d]])
-        if j in confirmed or not wanted[j] or not np.isfinite(t_first[d]):
-            continue
-        x = t0 + t_first[d] * dirs[d]
-        others = rep != j
-        rad = float(np.min(hn[others] - Gn[others] @ x)) if others.any() else math.inf
-        if rad > tol:
-            confirmed[j] = x
-    lps = 0
-    todo: list[int] = [int(r) for r in reps if int(r) not in confirmed]
-    if todo:
-        solver = _FacetLP(Gn, hn, cap=10.0 * scale)
-        for j in todo:
-            same = np.flatnonzero((rep == j) & (np.arange(m) != j))
-            xs = solver.section_centre(j, same)
-            lps += 1
-            if xs is None:
-                continue
-            others = rep != j
-            rad = float(np.min(hn[others] - Gn[others] @ xs)) if others.any() else math.inf
-            if rad > tol:
-                confirmed[j] = xs
-    rows = np.array(sorted(confirmed), dtype=np.int64)
-    pts = np.array([confirmed[int(j)] for j in rows]).reshape(-1, G.shape[1])
-    return Facets(idx[rows], pts, lps=lps)
-
-
-def facets_lp_box(
     G: FloatArray,
     h: FloatArray,
     t0: FloatArray,
     scale: float,
-    lower: FloatArray,
-    upper: FloatArray,
     candidates: np.ndarray | None = None,
+    box: tuple[FloatArray, FloatArray] | None = None,
 ) -> Facets:
-    """The ``lp`` finder for ``{G t <= h, lower <= t <= upper}`` with the box kept as bounds.
+    """The ``lp`` finder for ``{G t <= h}`` (and ``lower <= t <= upper`` with ``box``).
 
-    Same decisions as :func:`facets_lp` on the rows of ``G`` with the box's ``2 k`` rows
-    appended, but far cheaper in high dimension: the box enters the LPs as column bounds, not
-    as rows.  For each row ``j`` that ray shooting left undecided (most are not facets):
+    ``candidates`` (a boolean mask over the rows, default all) limits the rows that are
+    decided: the others only constrain.  A group of coinciding rows is decided when any of
+    its rows is a candidate.  Only rows of ``G`` are reported, never the box's.
+
+    With ``box`` the same decisions as with the box's ``2 k`` rows appended to ``G``, but far
+    cheaper in high dimension: the box enters the LPs as column bounds.  For each row ``j``
+    that ray shooting left undecided (most are not facets):
 
     1. the section within the box, as far as possible from the other rows: when it is empty
        or no point is farther than ``tol`` from the other rows, no ball of radius ``> tol``
@@ -279,47 +224,48 @@ def facets_lp_box(
        from the other rows is then ``rho``-far from the box: a facet;
     3. else (a facet can only be hugging the box) the exact Chebyshev LP with the box rows.
     """
-    import highspy
-
-    m, k = G.shape
-    lo = np.asarray(lower, dtype=np.float64)
-    hi = np.asarray(upper, dtype=np.float64)
-    if m == 0:
-        return Facets(np.zeros(0, dtype=np.int64), np.zeros((0, k)))
+    k = G.shape[1]
     norms, live = _row_norms(G)
     idx = np.flatnonzero(live)
     Gn = G[idx] / norms[idx, None]
     hn = h[idx] / norms[idx]
     m = idx.size
     rep = _representatives(Gn, hn)
-    if candidates is None:
-        wanted = np.ones(m, dtype=bool)
-    else:
-        wanted = np.zeros(m, dtype=bool)
+    wanted = np.ones(m, dtype=bool)
+    if candidates is not None:
+        wanted[:] = False
         wanted[rep[np.asarray(candidates, dtype=bool)[idx]]] = True
     reps = np.flatnonzero((rep == np.arange(m)) & wanted)
-    if reps.size == 0:
-        return Facets(np.zeros(0, dtype=np.int64), np.zeros((0, k)))
+    # without a box: an infinite one (no bound, no distance to it)
+    lo = np.full(k, -np.inf) if box is None else np.asarray(box[0], dtype=np.float64)
+    hi = np.full(k, np.inf) if box is None else np.asarray(box[1], dtype=np.float64)
     s = hn - Gn @ t0
     if np.any(s <= 0) or np.any(t0 <= lo) or np.any(t0 >= hi):
         raise SolverError("LP facets: the point is not interior")
+    if reps.size == 0:
+        return Facets(np.zeros(0, dtype=np.int64), np.zeros((0, k)))
     tol = RADIUS_TOL * scale
 
-    def radius(x: FloatArray, j: int) -> float:
+    def rows_radius(x: FloatArray, j: int) -> float:
         others = rep != j
-        r_rows = float(np.min(hn[others] - Gn[others] @ x)) if others.any() else math.inf
-        return min(r_rows, float(np.min(x - lo)), float(np.min(hi - x)))
+        return float(np.min(hn[others] - Gn[others] @ x)) if others.any() else math.inf
 
+    def radius(x: FloatArray, j: int) -> float:
+        return min(rows_radius(x, j), float(np.min(x - lo)), float(np.min(hi - x)))
+
+    # Ray shooting along each representative's normal and along random directions: the
+    # group hit first, strictly before every other (and before the box), is a facet, and
+    # the hit point is in it.
     rng = np.random.default_rng(0)
     dirs = rng.normal(size=(min(RAYS_PER_DIM * k, MAX_RANDOM_RAYS), k))
     dirs = np.vstack([Gn[reps], dirs / np.linalg.norm(dirs, axis=1, keepdims=True)])
     rates = Gn @ dirs.T  # (m, D)
     with np.errstate(divide="ignore", invalid="ignore"):
         hit = np.where(rates > 1e-12, s[:, None] / rates, np.inf)
-        box_hit = np.where(dirs > 1e-12, (hi - t0) / dirs, np.where(dirs < -1e-12, (lo - t0) / dirs, np.inf))
+        to_box = np.where(dirs > 1e-12, (hi - t0) / dirs, np.where(dirs < -1e-12, (lo - t0) / dirs, np.inf))
+    t_box = to_box.min(axis=1)
     first_row = np.argmin(hit, axis=0)
     t_first = hit[first_row, np.arange(dirs.shape[0])]
-    t_box = box_hit.min(axis=1)
     confirmed: dict[int, FloatArray] = {}
     for d in np.argsort(t_first):
         j = int(rep[first_row[d]])
@@ -330,50 +276,32 @@ def facets_lp_box(
             confirmed[j] = x
     lps = 0
     todo = [int(r) for r in reps if int(r) not in confirmed]
-    if todo:
+    if todo and box is None:
+        solver = _FacetLP(Gn, hn, cap=10.0 * scale)
+        for j in todo:
+            xs = solver.section_centre(j, np.flatnonzero((rep == j) & (np.arange(m) != j)))
+            lps += 1
+            if xs is not None and radius(xs, j) > tol:
+                confirmed[j] = xs
+    elif todo:
         rho = min(BOX_MARGIN * scale, 0.25 * float(np.min(hi - lo)))
-        hs = chebyshev_model(Gn, hn, np.ones(m), 10.0 * scale, presolve=False)
-        inf = highspy.kHighsInf
-        cols = np.arange(k, dtype=np.int32)
+        solver = _FacetLP(Gn, hn, cap=10.0 * scale)
         full: _FacetLP | None = None
-
-        def section(j: int, same: np.ndarray, margin: float) -> FloatArray | None:
-            hs.changeColsBounds(k, cols, lo + margin, hi - margin)
-            hs.changeRowBounds(j, float(hn[j]), float(hn[j]))
-            hs.changeCoeff(j, k, 0.0)
-            for i in same:
-                hs.changeRowBounds(int(i), -inf, inf)
-            hs.run()
-            ok = hs.getModelStatus() == highspy.HighsModelStatus.kOptimal
-            x = np.array(hs.getSolution().col_value[:k]) if ok else None
-            hs.changeRowBounds(j, -inf, float(hn[j]))
-            hs.changeCoeff(j, k, 1.0)
-            for i in same:
-                hs.changeRowBounds(int(i), -inf, float(hn[i]))
-            return x
-
         for j in todo:
             same = np.flatnonzero((rep == j) & (np.arange(m) != j))
-            x = section(j, same, 0.0)
+            x = solver.section_centre(j, same, (lo, hi))
             lps += 1
-            if x is None:
-                continue  # the section misses the box: not a facet
-            others = rep != j
-            if others.any() and float(np.min(hn[others] - Gn[others] @ x)) <= tol:
+            if x is None or rows_radius(x, j) <= tol:
                 continue  # no ball of radius > tol fits even ignoring the box: not a facet
-            if radius(x, j) > tol:
-                confirmed[j] = x
-                continue
-            x = section(j, same, rho)
-            lps += 1
-            if x is not None and radius(x, j) > tol:
-                confirmed[j] = x
-                continue
-            if full is None:
-                eye = np.eye(k)
-                full = _FacetLP(np.vstack([Gn, eye, -eye]), np.r_[hn, hi, -lo], cap=10.0 * scale)
-            x = full.section_centre(j, same)
-            lps += 1
+            if radius(x, j) <= tol:
+                x = solver.section_centre(j, same, (lo + rho, hi - rho))
+                lps += 1
+            if x is None or radius(x, j) <= tol:
+                if full is None:
+                    eye = np.eye(k)
+                    full = _FacetLP(np.vstack([Gn, eye, -eye]), np.r_[hn, hi, -lo], cap=10.0 * scale)
+                x = full.section_centre(j, same)
+                lps += 1
             if x is not None and radius(x, j) > tol:
                 confirmed[j] = x
     rows = np.array(sorted(confirmed), dtype=np.int64)

@@ -72,7 +72,7 @@ from .._budget import Budget, progress_bar
 from .._typing import BoolArray, FloatArray, IntArray
 from ..exceptions import DomainError, SolverError
 from ..network import Network
-from ._facets import default_facet_method, facets_lp_box, find_facets
+from ._facets import default_facet_method, facets_lp, find_facets
 from ._parallel import serial_or_parallel
 from ._polytope import (
     RADIUS_TOL,
@@ -98,7 +98,7 @@ __all__ = ["lp_engine", "lp_serial", "cross_facets", "candidate_neurons", "DIR_T
 #: facet at the facet point) makes the crossing ambiguous.
 DIR_TOL = 1e-6
 #: Above this chart dimension a box domain enters the LP facet finder as column bounds
-#: (:func:`~relu_regions.regions._facets.facets_lp_box`): 61-D ball, 146 regions 1.3 -> 0.6 s;
+#: (:func:`~relu_regions.regions._facets.facets_lp` with ``box``): 61-D ball, 146 regions 1.3 -> 0.6 s;
 #: 784-D ball, 904 regions > 120 s -> 48 s; at 10-12 D it is 3-8% slower than box rows.
 BOX_BOUNDS_MIN_DIM = 16
 #: Witness points closer than ``CENTRE_TOL * scale`` to their region's boundary are moved to
@@ -357,7 +357,7 @@ def lp_serial(
             if keep is None:
                 fac = find_facets(Gr, hr, points[i], scale, method, live[b])
             elif box is not None:
-                fac = facets_lp_box(Gr[keep_n], hr[keep_n], points[i], scale, *box)
+                fac = facets_lp(Gr[keep_n], hr[keep_n], points[i], scale, box=box)
                 fac = dataclasses.replace(fac, rows=keep_n[fac.rows])
             else:
                 fac = find_facets(Gr[keep], hr[keep], points[i], scale, method, live[b][keep], candidates)
