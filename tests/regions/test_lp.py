@@ -319,3 +319,7 @@ def test_box_bounds_engine_matches_box_rows_on_a_20d_ball():
     assert a.count.exact and b.count.exact and c.count.exact
     assert pattern_set(a.patterns) == pattern_set(b.patterns) == pattern_set(c.patterns)
     assert a.count.regions > 20
+    # cells of a split ball keep the ball's rows plus first-layer cuts: box bounds + cut rows
+    with ThreadPoolExecutor(2) as pool:
+        d = enumerate_regions(net, dom, method="lp", executor=pool)
+    assert d.count.exact and pattern_set(d.patterns) == pattern_set(a.patterns)

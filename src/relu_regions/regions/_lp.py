@@ -81,6 +81,7 @@ from ._polytope import (
     ActLayer,
     activated_layers,
     axis_box,
+    axis_rows,
     bounding_box,
     chebyshev,
     domain_scale,
@@ -160,16 +161,19 @@ def candidate_neurons(net: Network, G: FloatArray, h: FloatArray) -> BoolArray:
     """Neurons that may change sign on ``{t : G t <= h}`` (bounded, non-empty).
 
     The complement is proven stable: sound CROWN/interval bounds of every pre-activation
-    over the domain's bounding box (read off axis-aligned rows, else 2 k LPs) have a
-    constant strict sign.
+    over a box around the domain (read off its axis-aligned rows, else the bounding box by
+    2 k LPs) have a constant strict sign.
     """
     from ..exceptions import DomainError
     from ..stability._crown import crown_layer
 
-    try:
-        lower, upper = bounding_box(G, h)
-    except DomainError:
-        return np.ones(net.num_neurons, dtype=bool)  # no bounding box: decide every row
+    box = axis_box(G, h)  # a box around the domain (cells of a split box keep its rows)
+    if box is None:
+        try:
+            box = bounding_box(G, h)
+        except DomainError:
+            return np.ones(net.num_neurons, dtype=bool)  # no bounding box: decide every row
+    lower, upper = box
     pad = 1e-9 * (1.0 + np.maximum(np.abs(lower), np.abs(upper)))
     lower, upper = lower - pad, upper + pad
     bounds: list[tuple[FloatArray, FloatArray]] = []
@@ -312,15 +316,17 @@ def lp_serial(
     rng = np.random.default_rng(options.get("seed", 0))
     s0, p0, lps = _seed(net, layers, G, h, centre, scale, rng)
     dom_norms = np.linalg.norm(G, axis=1)
-    candidates = keep = box = None
+    keep = candidates = box = None
     if method == "lp" and options.get("stable_prefilter", True):
         undecided = candidate_neurons(net, G, h)
-        # a stable neuron's row holds on the whole domain: it is redundant, drop it
-        keep = np.flatnonzero(np.concatenate([undecided, np.ones(h.size, dtype=bool)]))
-        candidates = np.concatenate([undecided[undecided], np.zeros(h.size, dtype=bool)])
-        # a box domain (balls, boxes) enters the facet LPs as column bounds, not rows
+        # A box around the domain (a box or ball, or a cell of one) enters the facet LPs as
+        # column bounds, its rows are left out; the other domain rows stay rows.
+        axis = axis_rows(G)
         box = axis_box(G, h) if options.get("box_bounds", k > BOX_BOUNDS_MIN_DIM) else None
-        keep_n = np.flatnonzero(undecided)
+        dom_rows = ~axis if box is not None else np.ones(h.size, dtype=bool)
+        # a stable neuron's row holds on the whole domain: it is redundant, drop it
+        keep = np.flatnonzero(np.concatenate([undecided, dom_rows]))
+        candidates = np.arange(keep.size) < int(undecided.sum())  # decide neuron rows only
         stats_pre = {
             "prefilter_stable_neurons": int(N - undecided.sum()),
             "facet_rows_decided": "neurons not stable on the domain (domain rows are never crossed)",
@@ -356,11 +362,8 @@ def lp_serial(
             Gr, hr = Gb[b], hb[b]
             if keep is None:
                 fac = find_facets(Gr, hr, points[i], scale, method, live[b])
-            elif box is not None:
-                fac = facets_lp(Gr[keep_n], hr[keep_n], points[i], scale, box=box)
-                fac = dataclasses.replace(fac, rows=keep_n[fac.rows])
             else:
-                fac = find_facets(Gr[keep], hr[keep], points[i], scale, method, live[b][keep], candidates)
+                fac = facets_lp(Gr[keep], hr[keep], points[i], scale, candidates, box=box)
                 fac = dataclasses.replace(fac, rows=keep[fac.rows])
             stats["facet_lps"] += fac.lps
             stats["qhull_fallbacks"] += int(fac.fallback)

@@ -46,6 +46,7 @@ __all__ = [
     "chebyshev",
     "radius_at",
     "domain_scale",
+    "axis_rows",
     "axis_box",
     "bounding_box",
 ]
@@ -163,18 +164,25 @@ def constant_rows_violated(live: BoolArray, h: FloatArray) -> bool:
     return bool(np.any(h[dead] < -1e-12 * max(1.0, float(np.abs(h).max()))))
 
 
+def axis_rows(G: FloatArray) -> np.ndarray:
+    """Rows of ``G`` with exactly one non-zero entry (bounds on one coordinate)."""
+    return np.count_nonzero(G, axis=1) == 1
+
+
 def axis_box(G: FloatArray, h: FloatArray) -> tuple[FloatArray, FloatArray] | None:
-    """``(lower, upper)`` when every row of ``{t : G t <= h}`` is axis-aligned and the box is
-    bounded; else ``None``."""
+    """``(lower, upper)`` from the axis-aligned rows of ``{t : G t <= h}`` when they bound
+    every coordinate, else ``None``.  The box contains the polytope; it equals its bounding
+    box when every row is axis-aligned."""
     k = G.shape[1]
-    nz = G != 0
-    if G.shape[0] == 0 or not np.all(nz.sum(axis=1) == 1):
+    axis = axis_rows(G)
+    if not axis.any():
         return None
+    Ga, ha = G[axis], h[axis]
     lower, upper = np.full(k, -np.inf), np.full(k, np.inf)
-    col = nz.argmax(axis=1)
-    g = G[np.arange(G.shape[0]), col]
-    np.minimum.at(upper, col[g > 0], h[g > 0] / g[g > 0])
-    np.maximum.at(lower, col[g < 0], h[g < 0] / g[g < 0])
+    col = (Ga != 0).argmax(axis=1)
+    g = Ga[np.arange(Ga.shape[0]), col]
+    np.minimum.at(upper, col[g > 0], ha[g > 0] / g[g > 0])
+    np.maximum.at(lower, col[g < 0], ha[g < 0] / g[g < 0])
     if not (np.all(np.isfinite(lower)) and np.all(np.isfinite(upper))):
         return None
     return lower, upper
@@ -186,7 +194,7 @@ def bounding_box(G: FloatArray, h: FloatArray) -> tuple[FloatArray, FloatArray]:
     from ..exceptions import DomainError
     from ..solvers import solve_lp
 
-    box = axis_box(G, h)
+    box = axis_box(G, h) if np.all(axis_rows(G)) else None
     if box is not None:
         if np.any(box[0] > box[1]):
             raise DomainError("the domain is empty")
