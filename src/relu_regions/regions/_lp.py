@@ -311,7 +311,8 @@ def lp_serial(
     if method == "qhull" and k == 1:
         method = "interval"
     volumes = bool(options.get("volumes", k <= 2))
-    batch_size = int(options.get("batch", 64))
+    # regions whose facets are found per round (the LP finder checks the budget per region)
+    batch_size = int(options.get("batch", 64 if method != "lp" else 8))
     layers = activated_layers(net)
     rng = np.random.default_rng(options.get("seed", 0))
     s0, p0, lps = _seed(net, layers, G, h, centre, scale, rng)
@@ -357,8 +358,15 @@ def lp_serial(
         hb = np.concatenate([hA, np.broadcast_to(h, (len(batch), h.size))], axis=1)
         norms = np.sqrt(np.einsum("bmk,bmk->bm", Gb, Gb))
         live = norms > ZERO_ROW_TOL * np.maximum(norms.max(axis=1, keepdims=True), 1.0)
-        Xs, rows_l, owner_l = [], [], []
+        Xs, rows_l, owner_l = [np.zeros((0, k))], [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
+        done = 0
         for b, i in enumerate(batch):
+            if b and keep is not None and budget.stop:
+                # LP facets are slow in high dimension: stop within the batch; the regions
+                # left are found (they count) but not explored, so the run is partial
+                queue.extendleft(reversed(batch[b:]))
+                break
+            done += 1
             Gr, hr = Gb[b], hb[b]
             if keep is None:
                 fac = find_facets(Gr, hr, points[i], scale, method, live[b])
@@ -374,7 +382,7 @@ def lp_serial(
             Xs.append(fac.points[neuron])
             rows_l.append(fac.rows[neuron])
             owner_l.append(np.full(int(neuron.sum()), b))
-        bar.update(len(batch))
+        bar.update(done)
         X = np.concatenate(Xs)
         rows = np.concatenate(rows_l)
         owner = np.concatenate(owner_l)
