@@ -199,6 +199,19 @@ def test_budget_stop_gives_a_partial_lower_bound():
     np.testing.assert_array_equal(NET5.pattern_vector(part.points), part.patterns)
 
 
+def test_lp_facet_finder_stops_within_a_round():
+    """The LP finder checks the budget per region: a stop in the middle of a round keeps the
+    regions found, all real, and leaves the rest of the round unexplored."""
+    G, h = _box(3).chart().halfspaces()
+    opts = {"facets": "lp", "batch": 64}
+    full = lp_serial(NET5, G, h, budget=Budget(), options=opts)
+    part = lp_serial(NET5, G, h, budget=_StopAfter(3), options=opts)
+    assert not part.complete and not part.exact
+    assert 0 < part.count < full.count
+    assert pattern_set(part.patterns) <= pattern_set(full.patterns)
+    np.testing.assert_array_equal(NET5.pattern_vector(part.points), part.patterns)
+
+
 def test_time_limit_and_ctrl_c_are_partial():
     res = count_regions(NET5, _box(3), method="lp", time_limit=0.02)
     assert res.partial and not res.exact and res.stop_reason == "time_limit"
