@@ -134,6 +134,30 @@ def test_stable_prefilter_is_sound_and_keeps_the_count():
     assert pattern_set(on.patterns) == brute_force_patterns(*chart_problem(net, dom))
 
 
+@pytest.mark.parametrize("kind", ["leaky", "output_relu"])
+def test_lp_facet_finder_on_leaky_and_output_relu_nets(kind):
+    """The stable-neuron prefilter covers output ReLUs and stays off for LeakyReLU (its
+    CROWN relaxation is ReLU's); the counts equal brute force with and without it."""
+    from relu_regions import LInfBall
+    from relu_regions.regions._lp import candidate_neurons
+
+    base = random_network([9, 5, 4, 2], seed=31, bias_std=0.4)
+    W = [layer.weight for layer in base.layers]
+    b = [layer.bias for layer in base.layers]
+    net = Network(W, b, negative_slope=0.1) if kind == "leaky" else Network(W, b, output_relu=True)
+    dom = LInfBall(np.full(9, 0.1), 0.12)
+    cnet, G, h = chart_problem(net, dom)
+    cand = candidate_neurons(cnet, G, h)
+    assert cand.shape == (net.num_neurons,)
+    if kind == "leaky":
+        assert cand.all()
+    rs = enumerate_regions(net, dom, method="lp")
+    assert rs.count.details["facet_finder"] == "lp" and rs.count.exact
+    assert pattern_set(rs.patterns) == brute_force_patterns(cnet, G, h)
+    off = enumerate_regions(net, dom, method="lp", stable_prefilter=False)
+    assert pattern_set(off.patterns) == pattern_set(rs.patterns)
+
+
 def test_volumes_sum_to_the_domain():
     net = random_network([3, 6, 6, 1], seed=1, bias_std=0.2)
     res = count_regions(net, _box(3), method="lp", volumes=True)

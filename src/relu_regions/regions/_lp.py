@@ -167,6 +167,8 @@ def candidate_neurons(net: Network, G: FloatArray, h: FloatArray) -> BoolArray:
     from ..exceptions import DomainError
     from ..stability._crown import crown_layer
 
+    if not net.is_relu:  # the CROWN relaxation below is for ReLU; LeakyReLU: decide every row
+        return np.ones(net.num_neurons, dtype=bool)
     box = axis_box(G, h)  # a box around the domain (cells of a split box keep its rows)
     if box is None:
         try:
@@ -178,7 +180,9 @@ def candidate_neurons(net: Network, G: FloatArray, h: FloatArray) -> BoolArray:
     lower, upper = lower - pad, upper + pad
     bounds: list[tuple[FloatArray, FloatArray]] = []
     masks = []
-    for layer in range(len(net.layers) - 1):
+    for layer, lay in enumerate(net.layers):
+        if not lay.activated:
+            break  # only the affine output layer is not activated
         lo, hi = crown_layer(net, layer, bounds, lower, upper)
         bounds.append((lo, hi))
         masks.append(~((lo > 0) | (hi < 0)))
