@@ -58,3 +58,10 @@ def test_cli(tmp_path, capsys):
     assert out["rows"][0]["patterns"] >= 1 and isinstance(out["rows"][1]["patterns_exact"], bool)
     assert main(args) == 0
     assert "unstable" in capsys.readouterr().out
+    # above --max-exact-unstable the patterns are sampled and labelled a lower bound
+    assert main([*args, "--max-exact-unstable", "0", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    assert all(r["patterns_method"] in ("sample", "stability") for r in rows)
+    assert all(not r["patterns_exact"] for r in rows if r["unstable"] > 0)
+    assert main([*args, "--max-exact-unstable", "-1"]) == 2
+    assert "--max-exact-unstable" in capsys.readouterr().err

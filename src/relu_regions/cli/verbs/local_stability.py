@@ -30,6 +30,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--count-time-limit", type=float, default=None, metavar="S", help="counting seconds per radius"
     )
+    p.add_argument(
+        "--max-exact-unstable",
+        type=int,
+        default=None,
+        metavar="N",
+        help="sample patterns (a labelled lower bound) instead of counting exactly above N unstable neurons",
+    )
     p.add_argument("--seed", type=int, default=0, help="random seed for sampling")
 
 
@@ -37,6 +44,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from ...stability import STABILITY_METHODS, local_stability
 
     STABILITY_METHODS[args.method]
+    if args.max_exact_unstable is not None and args.max_exact_unstable < 0:
+        raise ReluRegionsError(f"--max-exact-unstable must be >= 0, got {args.max_exact_unstable}")
     for name in ("time_limit", "count_time_limit"):
         value = getattr(args, name)
         if value is not None and not value > 0:
@@ -58,6 +67,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         count_method=args.count_method,
         time_limit=args.time_limit,
         count_time_limit=args.count_time_limit,
+        max_exact_unstable=args.max_exact_unstable,
         seed=args.seed,
     )
     return res.to_dict()
