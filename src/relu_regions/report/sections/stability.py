@@ -164,7 +164,14 @@ def html(ctx: ReportContext, data: dict[str, Any], figdir: Path) -> str:
         ax.plot(r, [row["active"] for row in sweep["rows"]], "s-", color="#27ae60", label="stably active")
         counts = [row["patterns"] for row in sweep["rows"]]
         if all(p is not None for p in counts):
-            ax.plot(r, counts, "^-", color="#2980b9", label="activation patterns")
+            rows = sweep["rows"]
+            exact = [(x, p) for x, p, row in zip(r, counts, rows, strict=True) if row["patterns_exact"]]
+            low = [(x, p) for x, p, row in zip(r, counts, rows, strict=True) if not row["patterns_exact"]]
+            if exact:
+                ax.plot(*zip(*exact, strict=True), "^-", color="#2980b9", label="activation patterns (exact)")
+            if low:  # sampled or stopped counts: lower bounds, drawn open and not joined
+                ax.plot(*zip(*low, strict=True), "^", ms=9, mfc="white", color="#2980b9",
+                        label="activation patterns (lower bound)")
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("radius delta")
@@ -176,7 +183,7 @@ def html(ctx: ReportContext, data: dict[str, Any], figdir: Path) -> str:
             figure_html(
                 name,
                 "Stably inactive and stably active neurons and activation patterns on balls of growing "
-                "radius (log scales; pattern counts marked as lower bounds in the table are not exact).",
+                "radius (log scales; open triangles: pattern counts that are lower bounds, not exact).",
             )
         )
     return "".join(parts)
