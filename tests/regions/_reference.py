@@ -69,3 +69,14 @@ def chart_problem(net: Network, domain) -> tuple[Network, np.ndarray, np.ndarray
 
 def pattern_set(patterns: np.ndarray) -> set[bytes]:
     return {np.asarray(p, dtype=bool).tobytes() for p in patterns}
+
+
+def leaky_and_output_relu_nets() -> tuple[Network, Network]:
+    """Two small 2-D nets off the plain-ReLU path: LeakyReLU(0.1), and a ReLU on the output."""
+    leaky = Network(
+        [[[1, 0], [0, 1], [1, -1]], [[1, -1, 1], [0.5, 1, -1]], [[1, 1]]],
+        [[0, 0, 0.2], [0.1, -0.3], [0]],
+        negative_slope=0.1,
+    )
+    out = Network([[[1, 0], [0, 1]], [[1, -1]]], [[0, 0], [0.3]], output_relu=True)
+    return leaky, out

@@ -16,7 +16,7 @@ from relu_regions._budget import Budget
 from relu_regions.regions import count_regions, enumerate_regions
 from relu_regions.regions._lp import lp_serial
 
-from ._reference import brute_force_patterns, chart_problem, pattern_set
+from ._reference import brute_force_patterns, chart_problem, leaky_and_output_relu_nets, pattern_set
 
 
 def _box(k: int, r: float = 1.0) -> Box:
@@ -81,13 +81,7 @@ def test_degenerate_nets(name):
 
 
 def test_leaky_relu_and_output_relu_match_brute_force():
-    leaky = Network(
-        [[[1, 0], [0, 1], [1, -1]], [[1, -1, 1], [0.5, 1, -1]], [[1, 1]]],
-        [[0, 0, 0.2], [0.1, -0.3], [0]],
-        negative_slope=0.1,
-    )
-    out = Network([[[1, 0], [0, 1]], [[1, -1]]], [[0, 0], [0.3]], output_relu=True)
-    for net in (leaky, out):
+    for net in leaky_and_output_relu_nets():
         rs = enumerate_regions(net, _box(2), method="lp")
         assert pattern_set(rs.patterns) == brute_force_patterns(*chart_problem(net, _box(2)))
 

@@ -10,7 +10,7 @@ from relu_regions.regions import count_regions, enumerate_regions
 from relu_regions.regions._milp import build_region_milp
 from relu_regions.solvers import solver_available
 
-from ._reference import brute_force_patterns, chart_problem, pattern_set
+from ._reference import brute_force_patterns, chart_problem, leaky_and_output_relu_nets, pattern_set
 from .test_lp import DEGENERATE
 
 SOLVERS = [
@@ -97,14 +97,6 @@ def test_unknown_solver():
 
 
 def test_milp_leaky_relu_and_output_relu():
-    from relu_regions import Network
-
-    leaky = Network(
-        [[[1, 0], [0, 1], [1, -1]], [[1, -1, 1], [0.5, 1, -1]], [[1, 1]]],
-        [[0, 0, 0.2], [0.1, -0.3], [0]],
-        negative_slope=0.1,
-    )
-    out = Network([[[1, 0], [0, 1]], [[1, -1]]], [[0, 0], [0.3]], output_relu=True)
-    for net in (leaky, out):
+    for net in leaky_and_output_relu_nets():
         m = enumerate_regions(net, _box(2), method="milp")
         assert pattern_set(m.patterns) == pattern_set(enumerate_regions(net, _box(2), method="lp").patterns)

@@ -117,6 +117,14 @@ def load_points(spec: str, dim: int, *, what: str = "--point") -> np.ndarray:
     return arr.reshape(-1, dim)
 
 
+def check_positive(args: argparse.Namespace, *names: str) -> None:
+    """One-line errors for options (``time_limit`` -> ``--time-limit``) given but not ``> 0``."""
+    for name in names:
+        value = getattr(args, name)
+        if value is not None and not value > 0:
+            raise ReluRegionsError(f"--{name.replace('_', '-')} must be positive, got {value}")
+
+
 def parse_int_list(s: str, what: str) -> list[int]:
     try:
         return [int(v) for v in s.replace(" ", "").split(",") if v]

@@ -26,6 +26,7 @@ dimension (measured in ``benchmarks/bench_count_nd.py``; see ``../shared/SOLVERS
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 
 import numpy as np
@@ -199,6 +200,15 @@ class _FacetLP:
         return x
 
 
+@functools.lru_cache(maxsize=16)
+def _random_directions(k: int) -> FloatArray:
+    """The ``lp`` finder's random unit rays in ``k`` dimensions (fixed seed; drawn once)."""
+    dirs = np.random.default_rng(0).normal(size=(min(RAYS_PER_DIM * k, MAX_RANDOM_RAYS), k))
+    dirs /= np.linalg.norm(dirs, axis=1, keepdims=True)
+    dirs.flags.writeable = False
+    return dirs
+
+
 def facets_lp(
     G: FloatArray,
     h: FloatArray,
@@ -256,9 +266,7 @@ def facets_lp(
     # Ray shooting along each representative's normal and along random directions: the
     # group hit first, strictly before every other (and before the box), is a facet, and
     # the hit point is in it.
-    rng = np.random.default_rng(0)
-    dirs = rng.normal(size=(min(RAYS_PER_DIM * k, MAX_RANDOM_RAYS), k))
-    dirs = np.vstack([Gn[reps], dirs / np.linalg.norm(dirs, axis=1, keepdims=True)])
+    dirs = np.vstack([Gn[reps], _random_directions(k)])
     rates = Gn @ dirs.T  # (m, D)
     with np.errstate(divide="ignore", invalid="ignore"):
         hit = np.where(rates > 1e-12, s[:, None] / rates, np.inf)

@@ -13,7 +13,7 @@ import argparse
 from typing import Any
 
 from ...exceptions import ReluRegionsError
-from .._common import add_domain_argument, add_model_arguments, load_domain, load_model, table
+from .._common import add_domain_argument, add_model_arguments, check_positive, load_domain, load_model, table
 
 VERB = "compress"
 HELP = "lossless compression on a domain: remove/fold stable neurons, collapse layers"
@@ -35,8 +35,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from ...stability import STABILITY_METHODS, compress
 
     STABILITY_METHODS[args.method]
-    if args.time_limit is not None and not args.time_limit > 0:
-        raise ReluRegionsError(f"--time-limit must be positive, got {args.time_limit}")
+    check_positive(args, "time_limit")
     _check_output(args.output)
     net = load_model(args)
     dom = load_domain(args, net)

@@ -14,7 +14,15 @@ from typing import Any
 import numpy as np
 
 from ...exceptions import ReluRegionsError
-from .._common import add_domain_argument, add_model_arguments, load_domain, load_model, load_points, table
+from .._common import (
+    add_domain_argument,
+    add_model_arguments,
+    check_positive,
+    load_domain,
+    load_model,
+    load_points,
+    table,
+)
 
 VERB = "count"
 HELP = "count activation (or linear) regions on a domain, exactly or by sampling"
@@ -58,8 +66,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         raise ReluRegionsError(f"--workers must be at least 1, got {args.workers}")
     if args.samples is not None and args.samples < 1:
         raise ReluRegionsError(f"--samples must be positive, got {args.samples}")
-    if args.time_limit is not None and not args.time_limit > 0:
-        raise ReluRegionsError(f"--time-limit must be positive, got {args.time_limit}")
+    check_positive(args, "time_limit")
     net = load_model(args)
     dom = load_domain(args, net)
     options: dict[str, Any] = {"solver": args.solver, "seed": args.seed}

@@ -11,7 +11,7 @@ import argparse
 from typing import Any
 
 from ...exceptions import ReluRegionsError
-from .._common import add_model_arguments, load_model, load_points, parse_float_list, table
+from .._common import add_model_arguments, check_positive, load_model, load_points, parse_float_list, table
 
 VERB = "local-stability"
 HELP = "stable neurons and activation patterns on balls of several radii around a point"
@@ -46,10 +46,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     STABILITY_METHODS[args.method]
     if args.max_exact_unstable is not None and args.max_exact_unstable < 0:
         raise ReluRegionsError(f"--max-exact-unstable must be >= 0, got {args.max_exact_unstable}")
-    for name in ("time_limit", "count_time_limit"):
-        value = getattr(args, name)
-        if value is not None and not value > 0:
-            raise ReluRegionsError(f"--{name.replace('_', '-')} must be positive, got {value}")
+    check_positive(args, "time_limit", "count_time_limit")
     net = load_model(args)
     x = load_points(args.point, net.input_dim)
     if len(x) != 1:

@@ -12,7 +12,15 @@ import argparse
 from typing import Any
 
 from ...exceptions import ReluRegionsError
-from .._common import add_domain_argument, add_model_arguments, load_domain, load_model, load_points, table
+from .._common import (
+    add_domain_argument,
+    add_model_arguments,
+    check_positive,
+    load_domain,
+    load_model,
+    load_points,
+    table,
+)
 
 VERB = "stable"
 HELP = "stably active / inactive / unstable neurons on a domain, with certificates"
@@ -37,8 +45,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from ...stability import STABILITY_METHODS, stable_neurons
 
     STABILITY_METHODS[args.method]
-    if args.time_limit is not None and not args.time_limit > 0:
-        raise ReluRegionsError(f"--time-limit must be positive, got {args.time_limit}")
+    check_positive(args, "time_limit")
     if args.samples < 0:
         raise ReluRegionsError(f"--samples must be non-negative, got {args.samples}")
     net = load_model(args)
