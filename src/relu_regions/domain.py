@@ -279,7 +279,19 @@ def _lp_min(c: FloatArray, G: FloatArray, h: FloatArray) -> float:
 
 
 def _lp_bounding_box(G: FloatArray, h: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """The bounding box of ``{t : G t <= h}`` (infinite where unbounded): read off when every
+    row bounds one coordinate, else by ``2 k`` LPs."""
     k = G.shape[1]
+    nz = G != 0
+    if G.shape[0] and np.all(nz.sum(axis=1) == 1):
+        lo, hi = np.full(k, -math.inf), np.full(k, math.inf)
+        col = nz.argmax(axis=1)
+        g = G[np.arange(G.shape[0]), col]
+        np.minimum.at(hi, col[g > 0], h[g > 0] / g[g > 0])
+        np.maximum.at(lo, col[g < 0], h[g < 0] / g[g < 0])
+        if np.any(lo > hi):
+            raise EmptyDomainError("the domain is empty (its constraints are infeasible)")
+        return lo, hi
     eye = np.eye(k)
     lo = np.array([_lp_min(eye[i], G, h) for i in range(k)])
     hi = np.array([-_lp_min(-eye[i], G, h) for i in range(k)])

@@ -173,41 +173,26 @@ def axis_box(G: FloatArray, h: FloatArray) -> tuple[FloatArray, FloatArray] | No
     """``(lower, upper)`` from the axis-aligned rows of ``{t : G t <= h}`` when they bound
     every coordinate, else ``None``.  The box contains the polytope; it equals its bounding
     box when every row is axis-aligned."""
-    k = G.shape[1]
+    from ..domain import _lp_bounding_box
+
     axis = axis_rows(G)
     if not axis.any():
         return None
-    Ga, ha = G[axis], h[axis]
-    lower, upper = np.full(k, -np.inf), np.full(k, np.inf)
-    col = (Ga != 0).argmax(axis=1)
-    g = Ga[np.arange(Ga.shape[0]), col]
-    np.minimum.at(upper, col[g > 0], ha[g > 0] / g[g > 0])
-    np.maximum.at(lower, col[g < 0], ha[g < 0] / g[g < 0])
+    lower, upper = _lp_bounding_box(G[axis], h[axis])  # read off, no LP
     if not (np.all(np.isfinite(lower)) and np.all(np.isfinite(upper))):
         return None
     return lower, upper
 
 
 def bounding_box(G: FloatArray, h: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """The smallest box containing ``{t : G t <= h}``: read off axis-aligned rows, else by
-    ``2 k`` LPs.  Raises :class:`DomainError` when the polytope is empty or unbounded."""
+    """The smallest box containing ``{t : G t <= h}`` (read off axis-aligned rows, else by
+    ``2 k`` LPs).  Raises :class:`DomainError` when the polytope is empty or unbounded."""
+    from ..domain import _lp_bounding_box
     from ..exceptions import DomainError
-    from ..solvers import solve_lp
 
-    box = axis_box(G, h) if np.all(axis_rows(G)) else None
-    if box is not None:
-        if np.any(box[0] > box[1]):
-            raise DomainError("the domain is empty")
-        return box
-    k = G.shape[1]
-    lo, hi = np.empty(k), np.empty(k)
-    for i in range(k):
-        e = np.zeros(k)
-        e[i] = 1.0
-        a, b = solve_lp(e, A_ub=G, b_ub=h), solve_lp(-e, A_ub=G, b_ub=h)
-        if a.status != "optimal" or b.status != "optimal":
-            raise DomainError("the domain must be bounded and non-empty here")
-        lo[i], hi[i] = a.objective, -b.objective
+    lo, hi = _lp_bounding_box(G, h)
+    if not (np.all(np.isfinite(lo)) and np.all(np.isfinite(hi))):
+        raise DomainError("the domain must be bounded and non-empty here")
     return lo, hi
 
 
