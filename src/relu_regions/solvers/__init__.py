@@ -21,6 +21,7 @@ from .._registry import Registry
 from ._base import MILP, STATUSES, SolveResult
 from ._gurobi import solve_gurobi
 from ._highs import solve_highs
+from ._quiet import new_highs, run_highs, silenced_stdout
 from ._scip import solve_scip
 
 __all__ = [
@@ -32,6 +33,9 @@ __all__ = [
     "solve_lp",
     "solver_available",
     "available_solvers",
+    "new_highs",
+    "run_highs",
+    "silenced_stdout",
 ]
 
 Backend = Callable[..., SolveResult]

@@ -44,6 +44,7 @@ from .._typing import FloatArray, IntArray
 from ..exceptions import SolverError, SolverUnavailableError
 from ._base import MILP
 from ._highs import pass_model
+from ._quiet import new_highs, run_highs
 
 __all__ = ["Enumeration", "enumerate_solutions", "ENUMERATORS"]
 
@@ -87,9 +88,7 @@ def _enumerate_highs(
     if problem.sense != "max":
         raise ValueError("enumeration expects a maximisation problem")
     t0 = time.perf_counter()
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("threads", 1)
+    h = new_highs()
     h.setOptionValue("mip_rel_gap", 1e-9)
     h.setOptionValue("mip_abs_gap", 1e-12)
     h.setOptionValue("mip_feasibility_tolerance", 1e-9)
@@ -115,7 +114,7 @@ def _enumerate_highs(
             break
         if remaining is not None:
             h.setOptionValue("time_limit", float(max(remaining, 1e-3)))
-        h.run()
+        run_highs(h)
         solves += 1
         status = h.getModelStatus()
         info = h.getInfo()

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from ._base import MILP, SolveResult
+from ._quiet import new_highs, run_highs
 
 __all__ = ["solve_highs"]
 
@@ -81,12 +82,9 @@ def solve_highs(
     bound_stop: float | None = None,
 ) -> SolveResult:
     """Solve with HiGHS; early stops use the MIP interrupt callback (see :func:`solve`)."""
-    import highspy
 
     t0 = time.perf_counter()
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("threads", 1)
+    h = new_highs()
     if time_limit is not None:
         h.setOptionValue("time_limit", float(max(time_limit, 1e-3)))
     if problem.is_mip:
@@ -95,7 +93,7 @@ def solve_highs(
         h.setOptionValue(k, v)  # type: ignore[arg-type]
     sign = pass_model(h, problem)
     stopped = _subscribe_stops(h, sign, objective_stop, bound_stop) if problem.is_mip else None
-    h.run()
+    run_highs(h)
     status = _status(h, h.getModelStatus())
     if stopped is not None and stopped[0] and status == "interrupted":
         status = "stopped"
