@@ -8,8 +8,8 @@ import pytest
 
 from relu_regions import Network, UnknownChoiceError
 from relu_regions.data import load_dataset
+from relu_regions.plot import new_figure, pattern_ids, plot_regions_2d, save_figure
 from relu_regions.report import _build, build_report, check_report, discover_sections
-from relu_regions.report.figures import new_figure, pattern_ids, plot_regions_2d, save_figure
 
 SMALL = {"samples": 3000, "resolution": 40}
 

@@ -1,9 +1,44 @@
 """Public figures (matplotlib, imported lazily inside each function).
 
-Every function takes ``ax=None`` (a new figure is made only when it is ``None``) and returns
-the Axes, so figures compose; the ``analyze`` report draws with these same functions.
+Every figure function takes ``ax=None`` (a new figure is made only when it is ``None``; in a
+notebook it comes from pyplot so it shows) and returns the Axes, so figures compose; the
+``analyze`` report draws with these same functions.
+
+>>> import relu_regions as rr
+>>> from relu_regions.plot import plot_regions, plot_bounds
+>>> net = rr.random_network([2, 8, 8, 3], seed=0)
+>>> ax = plot_regions(net, "box:-1,1", color="class")
+>>> ax.figure.savefig("regions.png")          # doctest: +SKIP
 """
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from ._base import (
+    new_axes,
+    new_figure,
+    pattern_ids,
+    plot_field_2d,
+    plot_points_2d,
+    plot_regions_2d,
+    region_colors,
+    save_figure,
+)
+from ._regions import PLOT_COLORS, class_pieces, clip_convex_polygon, plot_regions
+from ._summaries import plot_bounds, plot_stability
+
+__all__ = [
+    "plot_regions",
+    "plot_bounds",
+    "plot_stability",
+    "PLOT_COLORS",
+    "class_pieces",
+    "clip_convex_polygon",
+    "new_axes",
+    "new_figure",
+    "save_figure",
+    "region_colors",
+    "pattern_ids",
+    "plot_regions_2d",
+    "plot_field_2d",
+    "plot_points_2d",
+]

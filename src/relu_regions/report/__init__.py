@@ -3,8 +3,8 @@
 :func:`build_report` runs the sections on a network, its data and the data's bounding
 box, and writes ``report.json`` (schema in :mod:`relu_regions.report._schema`),
 ``index.html`` and PNG figures.  See :mod:`relu_regions.report._build` for the section
-protocol and the failure policy; :mod:`relu_regions.report.figures` holds the shared
-plotting functions (e.g. :func:`~relu_regions.report.figures.plot_regions_2d`).
+protocol and the failure policy; the figures are drawn with the public :mod:`relu_regions.plot`
+functions (e.g. :func:`~relu_regions.plot.plot_regions`).
 """
 
 from ._build import DEFAULT_SECTION_TIME_LIMIT, Report, SectionResult, build_report, discover_sections

@@ -7,10 +7,10 @@ from typing import Any
 
 import numpy as np
 
+from ...plot import new_figure, save_figure
 from ...train import evaluate_network
 from .._context import ReportContext
 from .._html import esc, figure_html, fmt, table_html
-from ..figures import new_figure, save_figure
 
 ORDER = 10
 TITLE = "Architecture"

@@ -18,9 +18,9 @@ import numpy as np
 from ...bounds import BOUND_METHODS, bound_regions
 from ...bounds._api import network_densities
 from ...bounds._numbers import format_magnitude
+from ...plot import new_figure, save_figure
 from .._context import ReportContext
 from .._html import esc, figure_html, note_html, table_html
-from ..figures import new_figure, save_figure
 
 ORDER = 40
 TITLE = "Bounds on the number of regions"

@@ -24,11 +24,11 @@ import numpy as np
 
 from ...domain import AffineSubspace, Box, Domain
 from ...exceptions import ReluRegionsError
+from ...plot import new_figure, plot_points_2d, plot_regions_2d, region_colors, save_figure
 from ...regions import enumerate_regions
 from ...regions._linear import summarize_linear
 from .._context import ReportContext
 from .._html import esc, figure_html, fmt, note_html, table_html
-from ..figures import new_figure, plot_points_2d, plot_regions_2d, region_colors, save_figure
 
 ORDER = 35
 TITLE = "Exact regions on planes and lines through data points"

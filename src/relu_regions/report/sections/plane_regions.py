@@ -1,10 +1,11 @@
 """The network's prediction on a plane through three data points, with its exact regions.
 
 The plane is :attr:`ReportContext.plane` (for 2-D inputs, the input square itself).  The
-prediction (class or output value) is evaluated on a pixel grid - it is a picture of the
-function, not a count - and the activation regions are overlaid as the exact polygons of
-the ``geometric`` engine, so every boundary drawn is a true region boundary and none is
-missing.  The exact counts themselves are in the "exact regions" section.
+picture is exact, drawn by :func:`relu_regions.plot.plot_regions` from the ``geometric``
+engine's polygons: for a classifier each region is cut into its class pieces where two
+affine outputs tie, so the decision boundary drawn is the true one; otherwise the output,
+affine on every region, is shaded exactly from its vertex values.  Every region boundary
+drawn is a true one and none is missing.  The exact counts are in the "exact regions" section.
 """
 
 from __future__ import annotations
@@ -12,12 +13,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
+from ...plot import new_figure, plot_points_2d, plot_regions, save_figure
 from ...regions import enumerate_regions
 from .._context import ReportContext
 from .._html import esc, figure_html, fmt
-from ..figures import new_figure, plot_field_2d, plot_points_2d, save_figure
 
 ORDER = 30
 TITLE = "Prediction on a plane through data points, with its activation regions"
@@ -43,13 +42,8 @@ def build(ctx: ReportContext) -> dict[str, Any]:
         progress=False,
         time_limit=None if remaining is None else max(remaining, 0.05),
     )
-    out = plane.pullback(ctx.net).forward(plane.grid(r))
-    if ctx.data is not None and ctx.data.task == "classification" and out.shape[1] > 1:
-        field = np.argmax(out, axis=1).reshape(r, r)
-        field_kind = "class"
-    else:
-        field = out[:, 0].reshape(r, r)
-        field_kind = "output"
+    classify = ctx.data is not None and ctx.data.task == "classification"
+    field_kind = "class" if classify else "output"
     return {
         "plane": plane.to_dict(),
         "resolution": r,
@@ -57,8 +51,7 @@ def build(ctx: ReportContext) -> dict[str, Any]:
         "exact": rs.count.exact,
         "reason": rs.count.reason,
         "field": field_kind,
-        "_polygons": rs.vertices or [],
-        "_field": field,
+        "_regions": rs,
     }
 
 
@@ -68,34 +61,29 @@ def html(ctx: ReportContext, data: dict[str, Any], figdir: Path) -> str:
     fig = new_figure(6.4, 5.0)
     ax = fig.subplots(1, 1)
     what = "predicted class" if data["field"] == "class" else "network output"
-    discrete = None
-    if data["field"] == "class":
-        k = ctx.net.output_dim
-        names = (
-            list(ctx.data.class_names)
-            if ctx.data is not None and ctx.data.class_names
-            else [str(i) for i in range(k)]
-        )
-        discrete = names[:k]
+    names = None
+    if data["field"] == "class" and ctx.data is not None and ctx.data.class_names:
+        names = list(ctx.data.class_names)
     exact = "exact" if data["exact"] else "partial"
-    plot_field_2d(
-        ax,
-        data["_field"],
-        plane.extent,
-        discrete=discrete,
-        label=what,
-        polygons=data["_polygons"],
-        xlabel=xl,
-        ylabel=yl,
-        title=f"{what}, {fmt(data['regions'])} regions ({exact})",
-    )
+    plot_regions(ctx.net, ax=ax, regions=data["_regions"], color=data["field"], class_names=names)
+    ax.set(xlabel=xl, ylabel=yl, title=f"{what}, {fmt(data['regions'])} regions ({exact})")
+    ax.set_xlim(*plane.extent[:2])
+    ax.set_ylim(*plane.extent[2:])
     plot_points_2d(ax, plane.points, plane.labels, names=plane.names)
     name = "plane-prediction.png"
     save_figure(fig, figdir / name)
+    how = (
+        "each region is cut exactly where two class outputs tie; the thick line is the decision boundary"
+        if data["field"] == "class"
+        else "the output is affine on each region and shaded exactly from its vertex values"
+    )
+    marks = (
+        " Markers are the data points spanning the plane (shape = class)."
+        if len(plane.points) and ctx.data is not None
+        else ""
+    )
     caption = (
-        f"The network's {what} on {esc(plane.description)} (evaluated on a "
-        f"{data['resolution']}x{data['resolution']} grid); black lines are the boundaries of its "
-        f"{fmt(data['regions'])} activation regions, drawn exactly from the geometric engine's polygons. "
-        "Markers are the data points spanning the plane (shape = class)."
+        f"The network's {what} on {esc(plane.description)}, drawn exactly from the geometric engine's "
+        f"{fmt(data['regions'])} region polygons (thin lines): {how}.{marks}"
     )
     return figure_html(name, caption)

@@ -15,11 +15,11 @@ from typing import Any
 import numpy as np
 
 from ...domain import Box, _sample_chart
+from ...plot import new_figure, save_figure
 from ...regions import count_regions
 from ...regions._sample import BOUNDARY_TOL
 from .._context import ReportContext
 from .._html import esc, figure_html, fmt, note_html, table_html
-from ..figures import new_figure, save_figure
 
 ORDER = 20
 TITLE = "Activation regions on the data's bounding box (sampled lower bound)"

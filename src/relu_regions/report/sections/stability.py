@@ -17,10 +17,10 @@ from typing import Any
 
 import numpy as np
 
+from ...plot import new_figure, save_figure
 from ...stability import compress, local_stability, stable_neurons
 from .._context import ReportContext
 from .._html import esc, figure_html, note_html, table_html
-from ..figures import new_figure, save_figure
 
 ORDER = 50
 TITLE = "Stable neurons and lossless compression"

@@ -1,9 +1,10 @@
-"""Figures for the report: matplotlib (Agg, no pyplot state), publication quality.
+"""Figure primitives shared by the public figures and the report.
 
-:func:`plot_regions_2d` draws the activation regions of a 2-D slice either from a grid of
-pattern ids (sampled) or from exact polygons, so the sampled picture and an exact one
-share one look.  All functions take an ``Axes`` and return the artist they drew; create
-figures with :func:`new_figure` and write them with :func:`save_figure`.
+Matplotlib is used without pyplot state (:func:`new_figure` makes a ``Figure`` on the Agg
+canvas, safe in threads and without a display).  :func:`plot_regions_2d` draws the
+activation regions of a 2-D slice either from a grid of pattern ids (sampled) or from exact
+polygons, so the sampled picture and an exact one share one look.  The drawing functions
+take an ``Axes`` and return the artist they drew.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from .._typing import FloatArray
 
 __all__ = [
     "new_figure",
+    "new_axes",
     "save_figure",
     "region_colors",
     "pattern_ids",
@@ -39,11 +41,42 @@ def new_figure(width: float = 6.4, height: float = 4.8) -> Any:
     return fig
 
 
+def new_axes(ax: Any = None, *, width: float = 6.4, height: float = 4.8) -> Any:
+    """``ax`` itself, or the Axes of a new figure when it is ``None``.
+
+    In a notebook (or wherever pyplot is already in use) the new figure comes from
+    ``matplotlib.pyplot`` so it is displayed; elsewhere it is a pyplot-free ``Figure``.
+    """
+    if ax is not None:
+        return ax
+    import sys
+
+    if "matplotlib.pyplot" in sys.modules:
+        import matplotlib.pyplot as plt
+
+        fig = plt.figure(figsize=(width, height), layout="constrained")
+    else:
+        fig = new_figure(width, height)
+    return fig.add_subplot(1, 1, 1)
+
+
 def save_figure(fig: Any, path: str | Path) -> Path:
-    """Write ``fig`` as a PNG (Agg) and return the path."""
+    """Write ``fig`` (PNG, SVG or PDF by the file's extension; PNG otherwise) and return the path.
+
+    The file is written under a temporary name and renamed, so a failed write leaves nothing.
+    """
+    import os
+
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(p, dpi=DPI, format="png")
+    fmt = p.suffix.lower().lstrip(".")
+    fmt = fmt if fmt in ("png", "svg", "pdf") else "png"
+    tmp = p.with_name(f".{p.name}.tmp")
+    try:
+        fig.savefig(tmp, dpi=DPI, format=fmt)
+        os.replace(tmp, p)
+    finally:
+        tmp.unlink(missing_ok=True)
     return p
 
 
