@@ -42,7 +42,10 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     d = tmp_path_factory.mktemp("contract")
     net = random_network([3, 6, 6, 2], seed=11)
     np.save(d / "x.npy", np.array([0.2, 0.4, 0.6]))
-    return {"dir": str(d), "model": str(save_network(net, d / "m.npz")), "x": str(d / "x.npy")}
+    np.save(d / "x2.npy", np.array([-0.5, 0.1, 0.3]))
+    np.save(d / "x3.npy", np.array([0.3, -0.6, 0.2]))
+    return {"dir": str(d), "model": str(save_network(net, d / "m.npz")), "x": str(d / "x.npy"),
+            "x2": str(d / "x2.npy"), "x3": str(d / "x3.npy")}
 
 
 # verb -> list of argument lists; {model}, {x} and {dir} are filled in from the fixture.
@@ -55,6 +58,11 @@ CASES: dict[str, list[list[str]]] = {
         ["{model}", "--domain", "box:-1,1", "--method", "milp", "--time-limit", "60"],
         ["{model}", "--domain", "box:-1,1", "--method", "sample", "--samples", "2000"],
     ],
+    "enumerate": [
+        ["{model}", "--domain", "box:-1,1", "-o", "{dir}/regions.json"],
+        ["{model}", "--domain", "box:-1,1", "--method", "lp", "--linear", "-o", "{dir}/regions.npz"],
+    ],
+    "plot": [["{model}", "--points", "{x},{x2},{x3}", "--color", "class", "-o", "{dir}/plane.png"]],
     "stable": [["{model}", "--domain", "box:-1,1", "--method", "milp"]],
     "compress": [["{model}", "--domain", "box:0,1", "--method", "milp", "-o", "{dir}/small.npz"]],
     "local-stability": [["{model}", "--point", "{x}", "--radii", "0.01,0.3", "--method", "milp"]],

@@ -18,6 +18,9 @@ __all__ = [
     "add_domain_argument",
     "load_domain",
     "load_points",
+    "domain_or_default",
+    "add_progress_argument",
+    "DEFAULT_DOMAIN",
     "parse_int_list",
     "parse_float_list",
     "table",
@@ -81,6 +84,32 @@ def load_domain(args: argparse.Namespace, net: Any) -> Any:
     if getattr(args, "domain", None) is None:
         return None
     return parse_domain(args.domain, input_dim=net.input_dim)
+
+
+#: The domain used when a verb that needs one is given none (the network stores no data range).
+DEFAULT_DOMAIN = "box:-1,1"
+
+
+def domain_or_default(args: argparse.Namespace, net: Any) -> tuple[Any, str | None]:
+    """``--domain`` parsed, or :data:`DEFAULT_DOMAIN` with a note saying so (also on stderr)."""
+    import sys
+
+    from ..domain import parse_domain
+
+    if getattr(args, "domain", None) is not None:
+        return parse_domain(args.domain, input_dim=net.input_dim), None
+    note = f"no --domain given: using {DEFAULT_DOMAIN} (every input coordinate in [-1, 1])"
+    print(f"relu-regions {args.verb}: note: {note}", file=sys.stderr)
+    return parse_domain(DEFAULT_DOMAIN, input_dim=net.input_dim), note
+
+
+def add_progress_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="force the progress bar on stderr on or off (default: on when stderr is a terminal)",
+    )
 
 
 def load_points(spec: str, dim: int, *, what: str = "--point") -> np.ndarray:

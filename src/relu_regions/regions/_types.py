@@ -306,3 +306,21 @@ class RegionSet:
     def __repr__(self) -> str:
         c = self.count
         return f"RegionSet({c.regions} regions, exact={c.exact}, method={c.method!r})"
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"count": ..., "regions": [...]}``, one JSON-ready row per region."""
+        from ._export import _rows
+
+        return {"count": self.count.to_dict(), "regions": _rows(self)}
+
+    def to_dataframe(self) -> Any:
+        """One row per region (pattern, interior point, output there, measure, vertices); needs pandas."""
+        from ._export import regions_to_dataframe
+
+        return regions_to_dataframe(self)
+
+    def save(self, path: Any, **kwargs: Any) -> Any:
+        """Write the regions to ``.npz``, ``.json`` or ``.parquet``; see :func:`save_regions`."""
+        from ._export import save_regions
+
+        return save_regions(self, path, **kwargs)

@@ -7,8 +7,6 @@ limit or Ctrl-C returns what was found, marked "partial" (a proven lower bound).
 from __future__ import annotations
 
 import argparse
-import json
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -17,8 +15,9 @@ from ...exceptions import ReluRegionsError
 from .._common import (
     add_domain_argument,
     add_model_arguments,
+    add_progress_argument,
     check_positive,
-    load_domain,
+    domain_or_default,
     load_model,
     load_points,
     table,
@@ -31,7 +30,8 @@ ORDER = 40
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_model_arguments(p)
-    add_domain_argument(p)
+    add_domain_argument(p, required=False)
+    add_progress_argument(p)
     p.add_argument(
         "--method",
         default="auto",
@@ -50,7 +50,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=int, default=1, metavar="K", help="worker processes")
     p.add_argument("--linear", action="store_true", help="count linear regions (merged by equal maps)")
     p.add_argument(
-        "--save", metavar="FILE.npz", help="save patterns, interior points and vertices of the regions"
+        "--save", metavar="FILE", help="save the regions (.npz, .json or .parquet; see the enumerate verb)"
     )
 
 
@@ -68,58 +68,41 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         raise ReluRegionsError(f"--samples must be positive, got {args.samples}")
     check_positive(args, "time_limit")
     net = load_model(args)
-    dom = load_domain(args, net)
+    dom, note = domain_or_default(args, net)
     options: dict[str, Any] = {"solver": args.solver, "seed": args.seed}
     if args.samples is not None:
         options["samples"] = args.samples
     if args.points:
         options["points"] = load_points(args.points, net.input_dim, what="--points")
-    common = {"method": args.method, "time_limit": args.time_limit, "workers": args.workers}
+    common = {"method": args.method, "time_limit": args.time_limit, "workers": args.workers,
+              "progress": args.progress}
+    extra: dict[str, Any] = {"domain": dom.to_dict()}
+    if note:
+        extra["domain_note"] = note
     if args.linear:
-        from ...regions import count_linear_regions
-        from ...regions._linear import summarize_linear
+        from ...regions import count_linear_regions, summarize_linear
 
         if not args.save:
-            return count_linear_regions(net, dom, **common, **options).to_dict()
+            return {**count_linear_regions(net, dom, **common, **options).to_dict(), **extra}
         rs = enumerate_regions(net, dom, adjacency=True, **common, **options)
         res, labels = summarize_linear(rs)
         out = res.to_dict()
         _save(args.save, rs, out, labels)
-        return {**out, "saved": str(args.save)}
+        return {**out, **extra, "saved": str(args.save)}
     if args.save:
         rs = enumerate_regions(net, dom, **common, **options)
         out = rs.count.to_dict()
         _save(args.save, rs, out, None)
-        return {**out, "saved": str(args.save)}
+        return {**out, **extra, "saved": str(args.save)}
     from ...regions import count_regions
 
-    return count_regions(net, dom, **common, **options).to_dict()
+    return {**count_regions(net, dom, **common, **options).to_dict(), **extra}
 
 
 def _save(path: str, rs: Any, summary: dict[str, Any], labels: np.ndarray | None) -> None:
-    arrays: dict[str, Any] = {
-        "patterns": np.asarray(rs.patterns, dtype=bool),
-        "pattern_widths": np.asarray(rs.net.pattern_widths, dtype=np.int64),
-        "interior_points": rs.interior_points,
-        "chart_points": rs.points,
-        "chart_origin": rs.chart.origin,
-        "chart_basis": rs.chart.basis,
-        "summary": np.array(json.dumps(summary)),
-    }
-    if rs.vertices is not None:
-        counts = np.array([len(v) for v in rs.vertices], dtype=np.int64)
-        arrays["vertex_offsets"] = np.concatenate([[0], np.cumsum(counts)])
-        flat = np.vstack(rs.vertices) if len(rs.vertices) else np.zeros((0, rs.chart.dim))
-        arrays["vertices"] = rs.chart.to_ambient(flat)
-        arrays["chart_vertices"] = flat
-    if rs.measures is not None:
-        arrays["measures"] = rs.measures
-    if labels is not None:
-        arrays["linear_region"] = labels
-    target = Path(path)
-    if target.suffix != ".npz":
-        raise ReluRegionsError(f"--save needs a .npz file name, got {path!r}")
-    np.savez_compressed(target, **arrays)
+    from ...regions import save_regions
+
+    save_regions(rs, path, labels=labels, summary=summary)
 
 
 def render(result: dict[str, Any], args: argparse.Namespace) -> str:

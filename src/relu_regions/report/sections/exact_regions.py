@@ -26,7 +26,7 @@ from ...domain import AffineSubspace, Box, Domain
 from ...exceptions import ReluRegionsError
 from ...plot import new_figure, plot_points_2d, plot_regions_2d, region_colors, save_figure
 from ...regions import enumerate_regions
-from ...regions._linear import summarize_linear
+from ...regions import summarize_linear
 from .._context import ReportContext
 from .._html import esc, figure_html, fmt, note_html, table_html
 

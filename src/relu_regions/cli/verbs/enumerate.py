@@ -1,0 +1,80 @@
+"""Enumerate the activation regions of a model on a domain and write them to a file.
+
+One row per region: activation pattern, an interior point, the output there, and on 1-D/2-D
+domains the exact vertices and length/area; with --linear also its linear-region label.
+The format follows the file's extension: .npz (every array, full precision), .json, or
+.parquet (needs pyarrow).  A time limit or Ctrl-C writes the regions found so far, labelled
+partial (exit status 3).
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from ...exceptions import ReluRegionsError
+from .._common import (
+    add_domain_argument,
+    add_model_arguments,
+    add_progress_argument,
+    check_positive,
+    domain_or_default,
+    load_model,
+    table,
+)
+
+VERB = "enumerate"
+HELP = "write every region (pattern, interior point, vertices, area) to .npz/.json/.parquet"
+ORDER = 41
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    add_model_arguments(p)
+    add_domain_argument(p, required=False)
+    p.add_argument("-o", "--output", "--out", dest="output", required=True, metavar="FILE",
+                   help="regions file: .npz, .json or .parquet")
+    p.add_argument("--method", default="auto",
+                   help="auto, geometric (1-D/2-D), lp or milp (exact), or sample (a lower bound)")
+    p.add_argument("--solver", default="highs", help="LP/MILP solver for lp/milp: highs, scip or gurobi")
+    p.add_argument("--linear", action="store_true", help="also label each region's linear region")
+    p.add_argument("--time-limit", type=float, default=None, metavar="S",
+                   help="stop after S seconds and write what was found")
+    p.add_argument("--workers", type=int, default=1, metavar="K", help="worker processes")
+    add_progress_argument(p)
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    from ...regions import REGION_FILE_FORMATS, enumerate_regions, save_regions, summarize_linear
+
+    if not str(args.output).lower().endswith(REGION_FILE_FORMATS):
+        raise ReluRegionsError(f"-o must end in one of {', '.join(REGION_FILE_FORMATS)}, got {args.output!r}")
+    if args.workers < 1:
+        raise ReluRegionsError(f"--workers must be at least 1, got {args.workers}")
+    check_positive(args, "time_limit")
+    net = load_model(args)
+    dom, note = domain_or_default(args, net)
+    rs = enumerate_regions(net, dom, method=args.method, solver=args.solver, time_limit=args.time_limit,
+                           workers=args.workers, progress=args.progress, adjacency=bool(args.linear))
+    summary = rs.count.to_dict()
+    labels = None
+    if args.linear:
+        lin, labels = summarize_linear(rs)
+        summary["linear_regions"] = lin.regions
+    summary["domain"] = dom.to_dict()
+    if note:
+        summary["domain_note"] = note
+    save_regions(rs, args.output, labels=labels, summary=summary)
+    return {**summary, "saved": str(args.output)}
+
+
+def render(result: dict[str, Any], args: argparse.Namespace) -> str:
+    rows: list[tuple[str, Any]] = [
+        ("regions", result["regions"]),
+        ("exact", result["exact"]),
+        ("method", result["method"]),
+        ("partial", result["partial"]),
+        ("saved", result["saved"]),
+    ]
+    if "linear_regions" in result:
+        rows.insert(1, ("linear regions", result["linear_regions"]))
+    return table(rows, ["enumerate", "value"]) + f"\n{result['reason']}"
