@@ -30,6 +30,7 @@ from typing import Any, NoReturn, TextIO
 
 from .._results import to_jsonable
 from ..exceptions import ReluRegionsError
+from ._common import HelpFormatter, plain_text
 
 __all__ = [
     "main",
@@ -68,7 +69,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="verb", metavar="VERB")
     sub.required = True
     for mod in _verb_modules():
-        p = sub.add_parser(mod.VERB, help=mod.HELP, description=mod.__doc__ or mod.HELP)
+        p = sub.add_parser(
+            mod.VERB, help=mod.HELP, description=plain_text(mod.__doc__ or mod.HELP),
+            formatter_class=HelpFormatter,
+        )
         mod.add_arguments(p)
         p.add_argument("--json", action="store_true", help="print one JSON document on stdout")
         p.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)

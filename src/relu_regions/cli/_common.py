@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,8 @@ import numpy as np
 from ..exceptions import DimensionError, ReluRegionsError
 
 __all__ = [
+    "plain_text",
+    "HelpFormatter",
     "add_model_arguments",
     "load_model",
     "add_domain_argument",
@@ -25,6 +28,37 @@ __all__ = [
     "parse_float_list",
     "table",
 ]
+
+
+_ROLE = re.compile(r":(?:func|class|meth|mod|attr|data|exc|obj):`~?([^`]+)`")
+
+
+def plain_text(text: str | None) -> str:
+    """Docstring text as a terminal shows it: no reST roles or double back-quotes.
+
+    >>> plain_text("Uses :func:`~relu_regions.count_regions` on ``box:-1,1``.")
+    'Uses count_regions on box:-1,1.'
+    """
+    if not text:
+        return ""
+    text = _ROLE.sub(lambda m: m.group(1).rsplit(".", 1)[-1], text)
+    return text.replace("``", "")
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Keeps the description's paragraphs and shows each option's default (when it has one)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        default = action.default
+        if (
+            "default" not in text
+            and not any(default is v for v in (None, False, True, argparse.SUPPRESS))
+            and action.option_strings
+            and not isinstance(action, argparse.BooleanOptionalAction)
+        ):
+            text += " (default: %(default)s)"
+        return text
 
 
 def add_model_arguments(p: argparse.ArgumentParser, *, required: bool = True) -> None:
@@ -74,7 +108,8 @@ def add_domain_argument(p: argparse.ArgumentParser, *, required: bool = True) ->
         "--domain",
         required=required,
         metavar="D",
-        help="input domain: a JSON file, a JSON object, or box:LO,HI",
+        help="input domain: a JSON file, a JSON object, or box:LO,HI"
+        + ("" if required else f" (default: {DEFAULT_DOMAIN}, stated in the output)"),
     )
 
 

@@ -22,7 +22,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_model_arguments(p, required=False)
     p.add_argument("--data", metavar="NAME", help="dataset the model was trained on (e.g. digits, xor)")
     p.add_argument("--data-root", metavar="DIR", help="where torchvision datasets live")
-    p.add_argument("-o", "--output", "--out", dest="out", required=True, metavar="DIR", help="report directory")
+    p.add_argument("-o", "--output", "--out", dest="out", required=True, metavar="DIR",
+                   help="report directory")
     p.add_argument("--domain", metavar="D", help="analysis domain instead of the data's bounding box")
     p.add_argument("--seed", type=int, default=0, help="seed of every random choice (default 0)")
     p.add_argument("--samples", type=int, metavar="N", help="uniform samples for the sampled region count")

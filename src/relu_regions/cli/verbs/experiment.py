@@ -12,7 +12,7 @@ import pkgutil
 from types import ModuleType
 from typing import Any
 
-from .._common import table
+from .._common import HelpFormatter, plain_text, table
 
 VERB = "experiment"
 HELP = "reproduce a paper's experiment (resumable; results.json + figures)"
@@ -44,7 +44,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     sub = p.add_subparsers(dest="experiment", metavar="NAME")
     sub.required = True
     for mod in experiment_modules():
-        q = sub.add_parser(mod.NAME, help=mod.HELP, description=mod.__doc__ or mod.HELP)
+        q = sub.add_parser(mod.NAME, help=mod.HELP, description=plain_text(mod.__doc__ or mod.HELP),
+                           formatter_class=HelpFormatter)
         add_common_arguments(q)
         mod.add_arguments(q)
         q.add_argument("--json", action="store_true", help="print one JSON document on stdout")
