@@ -80,6 +80,16 @@ _EXPORTS: dict[str, str] = {
     # --- pruning
     # --- linearity
     # --- boolean
+    "swaps": "boolean",
+    "max_swaps": "boolean",
+    "npn_classes": "boolean",
+    "npn_canonical": "boolean",
+    "count_npn_classes": "boolean",
+    "fourier_spectrum": "boolean",
+    "truth_table": "boolean",
+    "swaps_network": "boolean",
+    "annulus_network": "boolean",
+    "sphere_shell": "boolean",
     # --- experiments (training dynamics: RegionTracker)
     # --- exceptions
     "ReluRegionsError": "exceptions",
