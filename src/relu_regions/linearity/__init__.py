@@ -1,0 +1,49 @@
+"""Local linearity at scale: exact local affine maps for datasets, cross-sections,
+active subspaces, k-means compression of local maps and network similarity.
+
+Sattelberg, *Local linearity of ReLU networks* (dissertation), chapters 5-7.
+"""
+
+from ._maps import (
+    DEFAULT_MEMORY_LIMIT,
+    LocalMaps,
+    chunk_rows,
+    coefficient_matrices,
+    local_affine_maps,
+    workspace_bytes,
+)
+from ._similarity import (
+    SIMILARITY_METRICS,
+    MapSamples,
+    NetworkSimilarity,
+    SimilarityMatrices,
+    affine_mapped_outputs,
+    compare_networks,
+    fit_affine_maps,
+    linear_cka,
+    map_samples,
+    scaled_mse,
+    similarity_matrices,
+    softmax_cross_entropy,
+)
+
+__all__ = [
+    "local_affine_maps",
+    "LocalMaps",
+    "coefficient_matrices",
+    "chunk_rows",
+    "workspace_bytes",
+    "DEFAULT_MEMORY_LIMIT",
+    "linear_cka",
+    "scaled_mse",
+    "softmax_cross_entropy",
+    "fit_affine_maps",
+    "affine_mapped_outputs",
+    "map_samples",
+    "MapSamples",
+    "compare_networks",
+    "NetworkSimilarity",
+    "similarity_matrices",
+    "SimilarityMatrices",
+    "SIMILARITY_METRICS",
+]
