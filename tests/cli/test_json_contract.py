@@ -70,6 +70,12 @@ CASES: dict[str, list[list[str]]] = {
     "convert": [["{model}", "{dir}/m.onnx"]],
     "train": [["--data", "xor", "--hidden", "4", "--epochs", "1", "--samples", "100", "-o", "{dir}/t.npz"]],
     "analyze": [["--out", "{dir}/report", "--sections", "architecture", "--quiet"]],
+    "boolean": [
+        ["swaps", "--function", "7140", "--inputs", "4"],
+        ["npn", "--inputs", "3"],
+        ["fourier", "--function", "27030", "--inputs", "4"],
+    ],
+    "prune": [["{model}", "--density", "0.3", "--strategy", "bound", "-o", "{dir}/pruned.npz"]],
     # every experiment declares a seconds-long invocation of itself
     "experiment": [
         [mod.NAME, "-o", "{dir}/exp-" + mod.NAME, *mod.JSON_CONTRACT_ARGS] for mod in experiment_modules()

@@ -6,6 +6,8 @@
 - :func:`choose_densities`: layer densities keeping uniform pruning's parameter count that
   maximise the expected bound of Theorem 1 (the paper's two-layer procedure, and an
   optimiser for any number of layers that never returns less than uniform's bound);
+- :func:`build_model`, :func:`fit_model`: the train-prune-fine-tune pipeline (SGD; masks
+  keep pruned weights at zero while fine-tuning).
 - :func:`fit_model`, :func:`build_model`: the train-prune-fine-tune pipeline (SGD, masks).
 """
 
@@ -14,6 +16,7 @@ from ._densities import DENSITY_STRATEGIES, BoundObjective, DensityChoice, choos
 from ._errors import PruningError
 from ._masks import global_magnitude_masks, magnitude_masks, random_masks
 from ._prune import PRUNE_STRATEGIES, PruneMasks, PruneResult, linear_layers, prune
+from ._train import ARCHITECTURES, FitResult, build_model, fit_model, model_accuracy
 
 __all__ = [
     "PruningError",
@@ -32,4 +35,9 @@ __all__ = [
     "DensityChoice",
     "DENSITY_STRATEGIES",
     "BoundObjective",
+    "fit_model",
+    "FitResult",
+    "build_model",
+    "model_accuracy",
+    "ARCHITECTURES",
 ]
