@@ -4,6 +4,7 @@ active subspaces, k-means compression of local maps and network similarity.
 Sattelberg, *Local linearity of ReLU networks* (dissertation), chapters 5-7.
 """
 
+from ._kmeans import KMeansCompression, kmeans_compression
 from ._maps import (
     DEFAULT_MEMORY_LIMIT,
     LocalMaps,
@@ -12,6 +13,7 @@ from ._maps import (
     local_affine_maps,
     workspace_bytes,
 )
+from ._sensitivity import ActiveSubspace, active_subspace
 from ._similarity import (
     SIMILARITY_METRICS,
     MapSamples,
@@ -46,4 +48,8 @@ __all__ = [
     "similarity_matrices",
     "SimilarityMatrices",
     "SIMILARITY_METRICS",
+    "kmeans_compression",
+    "KMeansCompression",
+    "active_subspace",
+    "ActiveSubspace",
 ]
