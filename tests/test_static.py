@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
                     reason="ruff is a dev dependency")
 def test_ruff_clean():
     ruff = shutil.which("ruff") or str(Path(sys.executable).parent / "ruff")
-    proc = subprocess.run([ruff, "check", "src", "tests"], cwd=ROOT, capture_output=True, text=True)
+    proc = subprocess.run([ruff, "check", "src", "tests", "examples", "docs"], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 

@@ -28,6 +28,8 @@ _EXTRAS: dict[str, tuple[str, str]] = {
     "torchvision": ("vision", "loading MNIST, Fashion-MNIST or CIFAR-10 through torchvision"),
     "sklearn": ("", "scikit-learn (k-means, bundled digits)"),
     "matplotlib": ("", "figures"),
+    "pandas": ("pandas", "DataFrames"),
+    "pyarrow": ("pandas", "writing Parquet files"),
 }
 
 

@@ -65,6 +65,41 @@ def _readonly(a: Any, name: str) -> FloatArray:
     return arr
 
 
+class NetworkSummary(dict):  # type: ignore[type-arg]
+    """A network's architecture facts: a plain ``dict`` that prints as a table.
+
+    ``str()`` gives an aligned two-column table for terminals, ``_repr_html_`` an HTML table
+    for Jupyter; ``json.dumps`` and ``dict`` access work as for any dictionary.
+    """
+
+    def _rows(self) -> list[tuple[str, str]]:
+        def fmt(v: Any) -> str:
+            if isinstance(v, list):
+                return "-".join(map(str, v)) if v and all(isinstance(x, int) for x in v) else str(v)
+            if isinstance(v, int) and not isinstance(v, bool):
+                return f"{v:,}"
+            return str(v)
+
+        return [
+            (k.replace("_", " "), "x".join(map(str, v)) if k == "input_shape" and v else fmt(v))
+            for k, v in self.items()
+        ]
+
+    def __str__(self) -> str:
+        rows = self._rows()
+        w = max(len(k) for k, _ in rows)
+        return "\n".join(f"{k.ljust(w)}  {v}" for k, v in rows)
+
+    def _repr_html_(self) -> str:
+        import html
+
+        body = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
+            for k, v in self._rows()
+        )
+        return f"<table>{body}</table>"
+
+
 class Network:
     """A feed-forward (leaky-)ReLU network with an affine or ReLU output layer.
 
@@ -233,9 +268,12 @@ class Network:
         """True when every activation is a plain ReLU (no leaky slopes)."""
         return all(s == 0.0 for s in self.negative_slopes)
 
-    def summary(self) -> dict[str, Any]:
-        """Architecture facts as a JSON-ready dictionary (used by ``relu-regions info``)."""
-        return {
+    def summary(self) -> NetworkSummary:
+        """Architecture facts: a JSON-ready dictionary (used by ``relu-regions info``).
+
+        It prints as a table in a terminal and renders as an HTML table in Jupyter.
+        """
+        return NetworkSummary({
             "name": self.name,
             "input_dim": self.input_dim,
             "input_shape": list(self.input_shape) if self.input_shape else None,
@@ -248,7 +286,10 @@ class Network:
             "negative_slopes": list(self.negative_slopes),
             "output_relu": self.output_relu,
             "weight_ranks": [int(np.linalg.matrix_rank(w)) for w in self.weights],
-        }
+        })
+
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
 
     def __repr__(self) -> str:
         act = "ReLU" if self.is_relu else "LeakyReLU"

@@ -16,8 +16,9 @@ from typing import Any
 
 import numpy as np
 
+from .._deps import require
 from .._results import to_jsonable
-from ..exceptions import MissingDependencyError, ReluRegionsError
+from ..exceptions import ReluRegionsError
 from ._types import RegionSet
 
 __all__ = ["save_regions", "regions_to_dataframe", "REGION_FILE_FORMATS"]
@@ -49,12 +50,7 @@ def _rows(rs: RegionSet, labels: Any = None) -> list[dict[str, Any]]:
 
 def regions_to_dataframe(rs: RegionSet, labels: Any = None) -> Any:
     """A pandas DataFrame with one row per region (pandas is optional: a clear error without it)."""
-    try:
-        import pandas as pd
-    except ImportError:
-        raise MissingDependencyError(
-            "to_dataframe needs pandas: pip install pandas (or 'relu-regions[pandas]')"
-        ) from None
+    pd = require("pandas")
     return pd.DataFrame(_rows(rs, labels))
 
 
@@ -114,10 +110,7 @@ def save_regions(rs: RegionSet, path: str | os.PathLike[str], *, labels: Any = N
         _atomic(target, lambda tmp: tmp.write_text(json.dumps(doc) + "\n"))
     else:
         df = regions_to_dataframe(rs, labels)
-        try:
-            import pyarrow  # noqa: F401
-        except ImportError:
-            raise MissingDependencyError("writing .parquet needs pyarrow: pip install pyarrow") from None
+        require("pyarrow")
         df.attrs["summary"] = json.dumps(to_jsonable(summary))
         _atomic(target, lambda tmp: df.to_parquet(tmp))
     return target

@@ -25,8 +25,7 @@ import numpy as np
 from ...domain import AffineSubspace, Box, Domain
 from ...exceptions import ReluRegionsError
 from ...plot import new_figure, plot_points_2d, plot_regions_2d, region_colors, save_figure
-from ...regions import enumerate_regions
-from ...regions import summarize_linear
+from ...regions import enumerate_regions, summarize_linear
 from .._context import ReportContext
 from .._html import esc, figure_html, fmt, note_html, table_html
 
