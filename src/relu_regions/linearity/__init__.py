@@ -13,6 +13,7 @@ from ._maps import (
     local_affine_maps,
     workspace_bytes,
 )
+from ._one_d import PIECE_RTOL, Pieces1D, pieces_1d, piecewise_mse
 from ._sensitivity import ActiveSubspace, active_subspace
 from ._similarity import (
     SIMILARITY_METRICS,
@@ -27,6 +28,16 @@ from ._similarity import (
     scaled_mse,
     similarity_matrices,
     softmax_cross_entropy,
+)
+from ._slice import (
+    GRID_TOL,
+    CrossSection,
+    GridRegions,
+    class_pieces,
+    cross_section,
+    grid_convergence,
+    grid_regions,
+    plane_axes,
 )
 
 __all__ = [
@@ -52,4 +63,16 @@ __all__ = [
     "KMeansCompression",
     "active_subspace",
     "ActiveSubspace",
+    "plane_axes",
+    "cross_section",
+    "CrossSection",
+    "grid_regions",
+    "GridRegions",
+    "grid_convergence",
+    "class_pieces",
+    "GRID_TOL",
+    "pieces_1d",
+    "Pieces1D",
+    "piecewise_mse",
+    "PIECE_RTOL",
 ]
