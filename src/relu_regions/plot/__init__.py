@@ -23,6 +23,17 @@ from ._base import (
     region_colors,
     save_figure,
 )
+from ._linearity import (
+    plot_active_direction,
+    plot_coefficient_scatter,
+    plot_coefficients_1d,
+    plot_cross_section,
+    plot_grid_regions,
+    plot_kmeans_accuracy,
+    plot_pieces_1d,
+    plot_similarity,
+    plot_spectrum,
+)
 from ._regions import PLOT_COLORS, class_pieces, clip_convex_polygon, plot_regions
 from ._summaries import plot_bounds, plot_stability
 
@@ -30,6 +41,15 @@ __all__ = [
     "plot_regions",
     "plot_bounds",
     "plot_stability",
+    "plot_cross_section",
+    "plot_grid_regions",
+    "plot_pieces_1d",
+    "plot_coefficients_1d",
+    "plot_active_direction",
+    "plot_spectrum",
+    "plot_kmeans_accuracy",
+    "plot_similarity",
+    "plot_coefficient_scatter",
     "PLOT_COLORS",
     "class_pieces",
     "clip_convex_polygon",
