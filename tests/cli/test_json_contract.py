@@ -76,6 +76,11 @@ CASES: dict[str, list[list[str]]] = {
         ["fourier", "--function", "27030", "--inputs", "4"],
     ],
     "prune": [["{model}", "--density", "0.3", "--strategy", "bound", "-o", "{dir}/pruned.npz"]],
+    "slice": [["{model}", "--points", "0.2,0.4,0.6;1,0,0;0,1,0", "--grid", "16", "-o", "{dir}/slice.png"]],
+    "linearize": [["{model}", "--data", "box:-1,1", "--samples", "50", "-o", "{dir}/maps.npz"]],
+    "sensitivity": [["{model}", "--data", "box:-1,1", "--samples", "100", "-o", "{dir}/sens"]],
+    "similarity": [["{model}", "{model}", "--data", "box:-1,1", "--samples", "100"]],
+    "kmeans": [["{model}", "--data", "box:-1,1", "--samples", "100", "--k", "1,3"]],
     # every experiment declares a seconds-long invocation of itself
     "experiment": [
         [mod.NAME, "-o", "{dir}/exp-" + mod.NAME, *mod.JSON_CONTRACT_ARGS] for mod in experiment_modules()

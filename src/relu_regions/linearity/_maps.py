@@ -195,8 +195,8 @@ def local_affine_maps(
         chunk_size = chunk_rows(net, memory_limit)
     if int(chunk_size) < 1:
         raise ReluRegionsError(f"chunk_size must be a positive integer, got {chunk_size}")
-    B = int(chunk_size)
     N = Xa.shape[0]
+    B = min(int(chunk_size), max(N, 1))
     n_out, n_in = net.output_dim, net.input_dim
     reverse = n_out <= n_in
     J = np.empty((N, n_out, n_in))
