@@ -16,7 +16,16 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-__all__ = ["Budget", "progress_bar"]
+__all__ = ["Budget", "progress_bar", "stop_requested"]
+
+#: Budgets currently inside :meth:`Budget.catch_interrupt`, innermost last.  Solver callbacks
+#: poll :func:`stop_requested`, so a Ctrl-C or a time limit reaches a MILP deep in C code.
+_ACTIVE: list[Budget] = []
+
+
+def stop_requested() -> bool:
+    """Whether any budget inside :meth:`Budget.catch_interrupt` asks to stop (time or Ctrl-C)."""
+    return any(b.stop for b in _ACTIVE)
 
 
 class Budget:
@@ -65,7 +74,10 @@ class Budget:
 
     @contextlib.contextmanager
     def catch_interrupt(self) -> Iterator[Budget]:
-        """Turn the first SIGINT into a stop request (main thread only; no-op elsewhere)."""
+        """Turn the first SIGINT into a stop request (main thread only; no-op elsewhere).
+
+        While inside, solver callbacks see the request through :func:`stop_requested`.
+        """
         if threading.current_thread() is not threading.main_thread():
             yield self
             return
@@ -77,9 +89,11 @@ class Budget:
             print("\ninterrupted: finishing the current step (Ctrl-C again to abort)", file=sys.stderr)
 
         old = signal.signal(signal.SIGINT, handler)
+        _ACTIVE.append(self)
         try:
             yield self
         finally:
+            _ACTIVE.remove(self)
             signal.signal(signal.SIGINT, old)
 
 

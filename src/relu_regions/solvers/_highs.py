@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from .._budget import stop_requested
 from ._base import MILP, SolveResult
 from ._quiet import new_highs, run_highs
 
@@ -93,6 +94,10 @@ def solve_highs(
         h.setOptionValue(k, v)  # type: ignore[arg-type]
     sign = pass_model(h, problem)
     stopped = _subscribe_stops(h, sign, objective_stop, bound_stop) if problem.is_mip else None
+    if problem.is_mip:
+        h.cbMipInterrupt.subscribe(_poll_budget)
+    else:  # ~5% slower LPs (measured), but Ctrl-C stops a long LP too
+        h.cbSimplexInterrupt.subscribe(_poll_budget)
     run_highs(h)
     status = _status(h, h.getModelStatus())
     if stopped is not None and stopped[0] and status == "interrupted":
@@ -110,6 +115,17 @@ def solve_highs(
     else:
         bound = obj
     return SolveResult(status, x, obj, bound, time.perf_counter() - t0, "highs")
+
+
+def _poll_budget(event: Any) -> None:
+    """Stop the MIP search when the caller's budget runs out or Ctrl-C was pressed.
+
+    HiGHS calls this from its branch-and-bound loop; running Python here also lets the SIGINT
+    handler of :meth:`~relu_regions.Budget.catch_interrupt` run, so Ctrl-C takes effect within
+    one callback interval instead of after the solve.
+    """
+    if stop_requested():
+        event.interrupt()
 
 
 def _subscribe_stops(h, sign: float, objective_stop: float | None, bound_stop: float | None):  # type: ignore[no-untyped-def]

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from .._budget import Budget
 from .._results import FrozenResult
 from .._typing import Seed
 from ..domain import LInfBall
@@ -55,6 +56,9 @@ class LocalStability(FrozenResult):
     neurons: int
     clip: tuple[float, float] | None
     seconds: float
+    partial: bool = False
+    stop_reason: str | None = None
+    skipped_radii: tuple[float, ...] = ()
 
 
 def local_stability(
@@ -70,6 +74,7 @@ def local_stability(
     count_time_limit: float | None = None,
     max_exact_unstable: int | None = None,
     seed: Seed = 0,
+    total_time_limit: float | None = None,
 ) -> LocalStability:
     """Stable neurons and activation patterns on L-infinity balls of radii ``radii`` around ``center``.
 
@@ -95,6 +100,10 @@ def local_stability(
         instead of counted exactly.
     time_limit:
         Seconds per radius for the stability analysis.
+    total_time_limit:
+        Seconds for the whole sweep, stability and counting together (Ctrl-C stops it too):
+        each step gets at most what is left, radii not reached are listed in
+        ``skipped_radii`` and the result is ``partial``.
 
     Examples
     --------
@@ -115,34 +124,62 @@ def local_stability(
         raise DomainError(f"radii must be positive, got {rs}")
     t0 = time.perf_counter()
     rows = []
-    for r in rs:
-        ball = LInfBall(c, r, clip=clip)
-        st = stable_neurons(net, ball, method=method, time_limit=time_limit, seed=seed)
-        counts = st.counts
-        per_layer = tuple(
-            {k: len(getattr(layer, k)) for k in ("active", "inactive", "unstable", "undecided")}
-            for layer in st.layers
-        )
-        row: dict[str, Any] = {
-            "radius": r,
-            **counts,
-            "per_layer": per_layer,
-            "stability_exact": st.exact,
-            "stability_seconds": st.seconds,
-        }
-        if count:
-            free = counts["unstable"] + counts["undecided"]
-            cm = count_method
-            if max_exact_unstable is not None and free > max_exact_unstable:
-                cm = "sample"
-            row.update(_count(net, ball, free, cm, count_time_limit, seed))
-        rows.append(RadiusStability(**row))
+    budget = Budget(total_time_limit)
+    skipped: list[float] = []
+
+    def cap(limit: float | None) -> float | None:
+        left = budget.remaining()
+        if left is None:
+            return limit
+        left = max(left, 1e-3)
+        return left if limit is None else min(limit, left)
+
+    with budget.catch_interrupt():
+        for r in rs:
+            if budget.stop:
+                skipped.append(r)
+                continue
+            rows.append(_radius(net, c, r, clip, method, count, count_method, cap(time_limit),
+                                cap(count_time_limit), max_exact_unstable, seed, budget))
     return LocalStability(
         rows=tuple(rows),
         neurons=net.num_neurons,
         clip=None if clip is None else (float(clip[0]), float(clip[1])),
         seconds=time.perf_counter() - t0,
+        partial=budget.stop,
+        stop_reason=budget.reason,
+        skipped_radii=tuple(skipped),
     )
+
+
+def _radius(
+    net: Any, c: Any, r: float, clip: Any, method: str, count: bool, count_method: str,
+    time_limit: float | None, count_time_limit: float | None, max_exact_unstable: int | None,
+    seed: Seed, budget: Budget,
+) -> RadiusStability:
+    ball = LInfBall(c, r, clip=clip)
+    st = stable_neurons(net, ball, method=method, time_limit=time_limit, seed=seed)
+    counts = st.counts
+    per_layer = tuple(
+        {k: len(getattr(layer, k)) for k in ("active", "inactive", "unstable", "undecided")}
+        for layer in st.layers
+    )
+    row: dict[str, Any] = {
+        "radius": r,
+        **counts,
+        "per_layer": per_layer,
+        "stability_exact": st.exact,
+        "stability_seconds": st.seconds,
+    }
+    if count:
+        free = counts["unstable"] + counts["undecided"]
+        cm = count_method
+        if max_exact_unstable is not None and free > max_exact_unstable:
+            cm = "sample"
+        if budget.stop:  # no time left to count: the patterns are not known
+            cm = "sample"
+        row.update(_count(net, ball, free, cm, count_time_limit, seed))
+    return RadiusStability(**row)
 
 
 def _count(

@@ -26,7 +26,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--method", default="auto", help="stability method: auto (exact, default), milp, lp, ...")
     p.add_argument("--count-method", default="auto", help="counting method: auto, lp, sample, ...")
     p.add_argument("--no-count", action="store_true", help="skip counting activation patterns")
-    p.add_argument("--time-limit", type=float, default=None, metavar="S", help="stability seconds per radius")
+    p.add_argument("--time-limit", type=float, default=None, metavar="S",
+                   help="seconds for the whole command (radii not reached are reported as skipped)")
+    p.add_argument("--radius-time-limit", type=float, default=None, metavar="S",
+                   help="stability seconds per radius")
     p.add_argument(
         "--count-time-limit", type=float, default=None, metavar="S", help="counting seconds per radius"
     )
@@ -46,7 +49,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     STABILITY_METHODS[args.method]
     if args.max_exact_unstable is not None and args.max_exact_unstable < 0:
         raise ReluRegionsError(f"--max-exact-unstable must be >= 0, got {args.max_exact_unstable}")
-    check_positive(args, "time_limit", "count_time_limit")
+    check_positive(args, "time_limit", "radius_time_limit", "count_time_limit")
     net = load_model(args)
     x = load_points(args.point, net.input_dim)
     if len(x) != 1:
@@ -62,8 +65,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         method=args.method,
         count=not args.no_count,
         count_method=args.count_method,
-        time_limit=args.time_limit,
+        time_limit=args.radius_time_limit,
         count_time_limit=args.count_time_limit,
+        total_time_limit=args.time_limit,
         max_exact_unstable=args.max_exact_unstable,
         seed=args.seed,
     )
