@@ -79,6 +79,15 @@ _EXPORTS: dict[str, str] = {
     "Budget": "_budget",
     # --- pruning
     # --- linearity
+    "local_affine_maps": "linearity",
+    "LocalMaps": "linearity",
+    "cross_section": "linearity",
+    "CrossSection": "linearity",
+    "active_subspace": "linearity",
+    "kmeans_compression": "linearity",
+    "compare_networks": "linearity",
+    "similarity_matrices": "linearity",
+    "pieces_1d": "linearity",
     # --- boolean
     "swaps": "boolean",
     "max_swaps": "boolean",
