@@ -23,6 +23,12 @@ from ._base import (
     region_colors,
     save_figure,
 )
+from ._boolean import (
+    decision_segments,
+    plot_decision_boundary,
+    plot_metric_strip,
+    plot_success_grid,
+)
 from ._linearity import (
     plot_active_direction,
     plot_coefficient_scatter,
@@ -34,10 +40,15 @@ from ._linearity import (
     plot_similarity,
     plot_spectrum,
 )
+from ._pruning import plot_density_curve, plot_pruning_gain
 from ._regions import PLOT_COLORS, class_pieces, clip_convex_polygon, plot_regions
 from ._summaries import plot_bounds, plot_stability
 
 __all__ = [
+    "plot_metric_strip",
+    "plot_success_grid",
+    "plot_decision_boundary",
+    "decision_segments",
     "plot_regions",
     "plot_bounds",
     "plot_stability",
@@ -50,6 +61,8 @@ __all__ = [
     "plot_kmeans_accuracy",
     "plot_similarity",
     "plot_coefficient_scatter",
+    "plot_density_curve",
+    "plot_pruning_gain",
     "PLOT_COLORS",
     "class_pieces",
     "clip_convex_polygon",

@@ -1,0 +1,565 @@
+r"""Cai et al. (2023), Sec. 6: pruning, linear regions and the bound of Theorem 1 (Figs. 1-4).
+
+Cai, Nguyen, Shrestha, Good, Tu, Yu, Zhe, Serra, *Getting Away with More Network Pruning:
+From Sparsity to Geometry and Linear Regions*, CPAIOR 2023.  Every network is trained
+(15 epochs of SGD, batch 128, lr 0.01), pruned (magnitude, fully connected layers only,
+not the output layer), and fine-tuned with the same settings for 15 more epochs, at 8
+densities from 1 down to near-chance accuracy.
+
+Experiment 1 (Figs. 1-2)
+    A 2x20 MLP on MNIST, pruned uniformly: the mean *exact* number of regions on affine
+    subspaces through ``S = 2, 3, 5`` random test samples (1-, 2-, 4-dimensional;
+    :class:`~relu_regions.AffineSubspace` with coefficients in ``[0, 1]``: the
+    parallelotope the samples span; counted by :func:`~relu_regions.count_regions`) and
+    the bound of Theorem 1 with input dimension ``d = 1, 2, 4``, each against density with
+    accuracy.
+Experiment 2 (Figs. 3-4)
+    Uniform vs bound-guided layer densities (the paper's two-layer procedure by default) at
+    the same number of remaining weights, for 2x100/2x200/2x400 MLPs and a LeNet-style net
+    (Fig. 3) and a reduced AlexNet-style net (Fig. 4).
+
+Each (part, architecture, seed) is one resumable run in ``OUT/runs/``; ``results.json``
+holds the per-density means and the comparison with the paper's findings.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .._budget import Budget
+from ._store import ExperimentResult, RunStore, RunTask, atomic_write_text, run_all
+
+__all__ = ["run_pruning", "DEFAULT_DENSITIES"]
+
+#: Eight densities from dense to near chance (the paper uses 8 values of p, chosen per net).
+DEFAULT_DENSITIES = (1.0, 0.1, 0.03, 0.01, 0.005, 0.002, 0.001, 0.0005)
+SUBSPACE_SAMPLES = (2, 3, 5)
+
+
+def _dataset(name: str, seed: int) -> Any:
+    from ..data import load_dataset
+
+    return load_dataset(name, seed=seed)
+
+
+def _train(arch: str, hidden: Sequence[int], data: Any, seed: int, cfg: Mapping[str, Any]) -> Any:
+    from ..pruning import build_model, fit_model
+
+    shape = data.input_shape if arch != "mlp" else (data.input_dim,)
+    model = build_model(
+        arch,
+        shape,
+        data.num_classes,
+        hidden=hidden,
+        seed=seed,
+        dtype="float64" if arch == "mlp" else "float32",
+    )
+    fit = fit_model(
+        model,
+        data,
+        epochs=cfg["epochs"],
+        lr=cfg["lr"],
+        batch_size=cfg["batch_size"],
+        momentum=cfg["momentum"],
+        seed=seed,
+    )
+    return model, fit
+
+
+def _prune_finetune(
+    model: Any,
+    data: Any,
+    p: float,
+    strategy: str,
+    seed: int,
+    cfg: Mapping[str, Any],
+    timings: dict[str, float],
+) -> tuple[Any, dict[str, Any]]:
+    from ..pruning import fit_model, model_accuracy, prune
+
+    t0 = time.perf_counter()
+    pr = prune(model, p, strategy=strategy, rank_estimator=cfg["rank_estimator"], seed=seed)
+    timings["prune + density choice"] = timings.get("prune + density choice", 0.0) + time.perf_counter() - t0
+    conv = any("Conv" in type(m).__name__ for m in pr.module.modules())
+    shape = tuple(data.input_shape) if conv else ()
+    before = model_accuracy(pr.module, np.asarray(data.X_test), np.asarray(data.y_test), input_shape=shape)
+    t0 = time.perf_counter()
+    acc = before
+    if p < 1.0 and cfg["fine_tune_epochs"] > 0:
+        acc = fit_model(
+            pr.module,
+            data,
+            epochs=cfg["fine_tune_epochs"],
+            lr=cfg["lr"],
+            batch_size=cfg["batch_size"],
+            momentum=cfg["momentum"],
+            masks=pr.masks,
+            seed=seed,
+        ).test_accuracy
+    timings["fine-tune"] = timings.get("fine-tune", 0.0) + time.perf_counter() - t0
+    rec = {
+        "density": p,
+        "strategy": strategy,
+        "layer_densities": list(pr.layer_densities),
+        "layer_nonzeros": list(pr.layer_nonzeros),
+        "nonzeros_after": pr.masks.nonzeros() if pr.masks else None,
+        "bound_log10": pr.bound_log10,
+        "uniform_bound_log10": pr.uniform_bound_log10,
+        "accuracy_pruned": before,
+        "accuracy": acc,
+    }
+    return pr, rec
+
+
+def _bound_at_dim(
+    widths: Sequence[int], densities: Sequence[float], d: int, estimator: str, seed: int
+) -> float:
+    """Theorem 1's ``R(1, d)``: the first layer's rank law is that of the real ``n_1 x n_0`` matrix."""
+    import dataclasses
+
+    from ..bounds import cai2023_bound, rank_distribution
+
+    dists = [
+        rank_distribution(widths[i + 1], widths[i], p, estimator=estimator, seed=seed)
+        for i, p in enumerate(densities)
+    ]
+    dists[0] = dataclasses.replace(dists[0], cols=d)
+    return float(cai2023_bound([d, *widths[1:]], distributions=dists).log10)
+
+
+def regions_run(
+    *, data: str, width: int, densities: Sequence[float], seed: int, subspaces: int, cfg: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Experiment 1 for one seed: train a 2 x ``width`` MLP, prune uniformly, count, bound."""
+    from ..domain import AffineSubspace
+    from ..network import from_torch
+    from ..regions import count_regions
+
+    timings: dict[str, float] = {}
+    ds = _dataset(data, seed)
+    t0 = time.perf_counter()
+    model, fit = _train("mlp", (width, width), ds, seed, cfg)
+    timings["train"] = time.perf_counter() - t0
+    rng = np.random.default_rng(seed + 7919)
+    doms = {
+        S: [
+            AffineSubspace(ds.X_test[rng.choice(len(ds.X_test), S, replace=False)], coefficient_bounds=(0, 1))
+            for _ in range(subspaces)
+        ]
+        for S in SUBSPACE_SAMPLES
+    }
+    rows = []
+    for p in densities:
+        pr, rec = _prune_finetune(model, ds, p, "uniform", seed, cfg, timings)
+        net = from_torch(pr.module)
+        t0 = time.perf_counter()
+        counts: dict[str, list[int]] = {}
+        exact = True
+        for S, ds_list in doms.items():
+            res = [count_regions(net, dom, progress=False) for dom in ds_list]
+            counts[str(S)] = [int(r.regions) for r in res]
+            exact &= all(r.exact for r in res)
+        timings["count regions"] = timings.get("count regions", 0.0) + time.perf_counter() - t0
+        t0 = time.perf_counter()
+        widths = (ds.input_dim, width, width)
+        bounds = {
+            str(S - 1): _bound_at_dim(widths, rec["layer_densities"], S - 1, cfg["rank_estimator"], seed)
+            for S in SUBSPACE_SAMPLES
+        }
+        timings["bounds"] = timings.get("bounds", 0.0) + time.perf_counter() - t0
+        rows.append({**rec, "regions": counts, "regions_exact": exact, "bound_log10_by_dim": bounds})
+    return {
+        "part": "regions",
+        "arch": f"2x{width}",
+        "dataset": ds.name,
+        "seed": seed,
+        "dense_accuracy": fit.test_accuracy,
+        "rows": rows,
+        "timings": timings,
+    }
+
+
+def accuracy_run(
+    *,
+    arch: str,
+    hidden: Sequence[int],
+    data: str,
+    densities: Sequence[float],
+    seed: int,
+    strategies: Sequence[str],
+    cfg: Mapping[str, Any],
+) -> dict[str, Any]:
+    """Experiment 2 for one architecture and seed: train once, prune + fine-tune per strategy."""
+    timings: dict[str, float] = {}
+    ds = _dataset(data, seed)
+    t0 = time.perf_counter()
+    model, fit = _train(arch, hidden, ds, seed, cfg)
+    timings["train"] = time.perf_counter() - t0
+    rows = []
+    for p in densities:
+        for s in strategies:
+            _, rec = _prune_finetune(copy.deepcopy(model), ds, p, s, seed, cfg, timings)
+            rows.append(rec)
+    from ..pruning import linear_layers
+
+    fcs = linear_layers(model)
+    name = f"2x{hidden[0]}" if arch == "mlp" else arch
+    return {
+        "part": "accuracy",
+        "arch": name,
+        "dataset": ds.name,
+        "seed": seed,
+        "fc_widths": [fcs[0].in_features, *[m.out_features for m in fcs]],
+        "dense_accuracy": fit.test_accuracy,
+        "rows": rows,
+        "timings": timings,
+    }
+
+
+# -- aggregation ------------------------------------------------------------------------------
+
+
+def _mean(xs: Sequence[float]) -> float:
+    return float(np.mean(xs)) if len(xs) else float("nan")
+
+
+def _spearman(a: Sequence[float], b: Sequence[float]) -> float:
+    from scipy.stats import spearmanr
+
+    if len(a) < 3 or np.ptp(a) == 0 or np.ptp(b) == 0:
+        return float("nan")
+    return float(spearmanr(a, b).statistic)
+
+
+def _aggregate_regions(records: list[dict[str, Any]], densities: Sequence[float]) -> dict[str, Any]:
+    out: dict[str, Any] = {"densities": list(densities), "accuracy": [], "regions": {}, "bound_log10": {}}
+    for S in SUBSPACE_SAMPLES:
+        out["regions"][str(S)] = []
+        out["bound_log10"][str(S - 1)] = []
+    for i, _p in enumerate(densities):
+        rows = [r["rows"][i] for r in records]
+        out["accuracy"].append(_mean([r["accuracy"] for r in rows]))
+        for S in SUBSPACE_SAMPLES:
+            out["regions"][str(S)].append(_mean([c for r in rows for c in r["regions"][str(S)]]))
+            out["bound_log10"][str(S - 1)].append(_mean([r["bound_log10_by_dim"][str(S - 1)] for r in rows]))
+    out["exact"] = all(r["regions_exact"] for rec in records for r in rec["rows"])
+    out["seeds"] = len(records)
+    return out
+
+
+def _aggregate_accuracy(
+    records: list[dict[str, Any]], densities: Sequence[float], strategies: Sequence[str]
+) -> dict[str, Any]:
+    by_arch: dict[str, list[dict[str, Any]]] = {}
+    for r in records:
+        by_arch.setdefault(r["arch"], []).append(r)
+    out: dict[str, Any] = {}
+    for arch, recs in by_arch.items():
+        a: dict[str, Any] = {
+            "dataset": recs[0]["dataset"],
+            "fc_widths": recs[0]["fc_widths"],
+            "seeds": len(recs),
+            "densities": list(densities),
+            "dense_accuracy": _mean([r["dense_accuracy"] for r in recs]),
+        }
+        for s in strategies:
+            a[s] = {"accuracy": [], "bound_log10": [], "layer_densities": []}
+            for p in densities:
+                rows = [
+                    row for r in recs for row in r["rows"] if row["strategy"] == s and row["density"] == p
+                ]
+                a[s]["accuracy"].append(_mean([row["accuracy"] for row in rows]))
+                a[s]["bound_log10"].append(_mean([row["bound_log10"] for row in rows]))
+                a[s]["layer_densities"].append(rows[0]["layer_densities"] if rows else None)
+        out[arch] = a
+    return out
+
+
+def _comparison(reg: dict[str, Any] | None, acc: dict[str, Any], guided: str) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    if reg is not None:
+        for S in SUBSPACE_SAMPLES:
+            rho = _spearman(reg["regions"][str(S)], reg["accuracy"])
+            r = reg["regions"][str(S)]
+            rows.append(
+                {
+                    "quantity": f"Fig. 1: regions on S={S} subspaces fall with density like accuracy "
+                    "(Spearman rho, regions vs accuracy)",
+                    "paper": "drops with density and accuracy",
+                    "ours": f"rho={rho:.2f}; {r[0]:.1f} -> {r[-1]:.1f}",
+                    "agrees": bool(rho > 0.5),
+                    "note": "exact counts; mean over seeds and subspaces",
+                }
+            )
+        for d in ("1", "2", "4"):
+            b = reg["bound_log10"][d]
+            rho = _spearman(b, reg["accuracy"])
+            rows.append(
+                {
+                    "quantity": f"Fig. 2: bound (d={d}) falls with density like accuracy (Spearman rho)",
+                    "paper": "drops in a similar way, much larger values",
+                    "ours": f"rho={rho:.2f}; log10 {b[0]:.2f} -> {b[-1]:.2f}",
+                    "agrees": bool(rho > 0.5),
+                    "note": "expected upper bound of Theorem 1 at the realised densities",
+                }
+            )
+    for arch, a in acc.items():
+        if "uniform" not in a or guided not in a:
+            continue
+        dense = a["dense_accuracy"]
+        hurt = [i for i, u in enumerate(a["uniform"]["accuracy"]) if u < dense - 0.02]
+        gains = [a[guided]["accuracy"][i] - a["uniform"]["accuracy"][i] for i in hurt]
+        g = _mean(gains)
+        rows.append(
+            {
+                "quantity": f"Figs. 3-4 ({arch}): mean accuracy gain of {guided} over uniform where "
+                "density hurts accuracy",
+                "paper": "positive, consistent across densities",
+                "ours": f"{g:+.4f} over {len(hurt)} densities (min {min(gains, default=math.nan):+.4f}, "
+                f"max {max(gains, default=math.nan):+.4f})",
+                "agrees": bool(len(gains) > 0 and g >= 0),
+                "note": f"{a['seeds']} seed(s), {a['dataset']}",
+            }
+        )
+    mlps = {k: v for k, v in acc.items() if k.startswith("2x") and guided in v}
+    if "2x100" in mlps and "2x400" in mlps:
+
+        def mean_gain(a: dict[str, Any]) -> float:
+            return _mean(
+                [g - u for g, u in zip(a[guided]["accuracy"], a["uniform"]["accuracy"], strict=True)]
+            )
+
+        g1, g4 = mean_gain(mlps["2x100"]), mean_gain(mlps["2x400"])
+        rows.append(
+            {
+                "quantity": "Fig. 3: gain smaller for 2x400 than 2x100 (similar layer sizes)",
+                "paper": "smaller for 2x400",
+                "ours": f"2x100 {g1:+.4f}, 2x400 {g4:+.4f}",
+                "agrees": bool(g4 <= g1),
+                "note": "mean gain over all densities",
+            }
+        )
+    return rows
+
+
+def _figures(out: Path, reg: dict[str, Any] | None, acc: dict[str, Any], guided: str) -> list[str]:
+    from ..plot import new_figure, plot_density_curve, plot_pruning_gain, save_figure
+
+    files: list[str] = []
+    if reg is not None:
+        for fig_no, key, label, dims in (
+            (1, "regions", "mean regions", SUBSPACE_SAMPLES),
+            (2, "bound_log10", "log10 bound (Thm. 1)", (2, 3, 5)),
+        ):
+            fig = new_figure(12, 3.6)
+            axes = fig.subplots(1, 3)
+            for ax, S in zip(axes, dims, strict=True):
+                k = str(S) if fig_no == 1 else str(S - 1)
+                title = f"S = {S} samples ({S - 1}-D subspace)" if fig_no == 1 else f"d = {S - 1}"
+                plot_density_curve(
+                    reg["densities"],
+                    reg[key][k],
+                    ax,
+                    accuracy=reg["accuracy"],
+                    ylabel=label,
+                    title=title,
+                    dashed=fig_no == 2,
+                    log_y=fig_no == 1,
+                )
+            files.append(str(save_figure(fig, out / f"fig{fig_no}_{key}.png")))
+    for fig_no, archs in ((3, [a for a in acc if a != "alexnet"]), (4, [a for a in acc if a == "alexnet"])):
+        if not archs:
+            continue
+        fig = new_figure(4.2 * len(archs), 3.6)
+        axes = np.atleast_1d(fig.subplots(1, len(archs)))
+        for ax, arch in zip(axes, archs, strict=True):
+            a = acc[arch]
+            plot_pruning_gain(
+                a["densities"],
+                a["uniform"]["accuracy"],
+                a[guided]["accuracy"],
+                ax,
+                title=f"{arch} on {a['dataset']}",
+                guided_label=guided,
+            )
+        files.append(str(save_figure(fig, out / f"fig{fig_no}_accuracy.png")))
+    return files
+
+
+def run_pruning(
+    out_dir: str | Path,
+    *,
+    data: str = "mnist-5k",
+    cnn_data: str = "digits",
+    widths: Sequence[int] = (100, 200, 400),
+    small_width: int = 20,
+    archs: Sequence[str] = ("lenet", "alexnet"),
+    densities: Sequence[float] = DEFAULT_DENSITIES,
+    seeds: int = 1,
+    strategies: Sequence[str] = ("uniform", "two-layer"),
+    epochs: int = 15,
+    fine_tune_epochs: int = 15,
+    lr: float = 0.01,
+    batch_size: int = 128,
+    momentum: float = 0.9,
+    subspaces: int = 2,
+    rank_estimator: str = "binomial",
+    regions: bool = True,
+    workers: int = 1,
+    time_limit: float | None = None,
+    progress: bool | None = None,
+) -> ExperimentResult:
+    """Run the pruning experiment into ``out_dir`` (resumable) and write results and Figs. 1-4.
+
+    Parameters
+    ----------
+    data, cnn_data:
+        Datasets of the MLPs (and Fig. 1-2's 2 x ``small_width`` net) and of the CNNs.
+    widths, archs:
+        MLP widths (2 hidden layers each) and CNN architectures (``lenet``, ``alexnet``)
+        of Experiment 2; empty to skip.
+    densities, seeds, strategies:
+        Global densities (1 first), seeds per net, and the strategies compared (``uniform``
+        and a bound-guided one: ``two-layer`` as in the paper, or ``bound``).
+    epochs, fine_tune_epochs, lr, batch_size, momentum:
+        SGD training before pruning and fine-tuning after (paper: 15, 15, 0.01, 128).
+    subspaces, regions:
+        Random subspaces per ``S`` in Experiment 1; ``regions=False`` skips Experiment 1.
+    """
+    from ..bounds import RANK_ESTIMATORS
+    from ..pruning import PRUNE_STRATEGIES, PruningError
+
+    for s in strategies:
+        PRUNE_STRATEGIES[s]
+    RANK_ESTIMATORS[rank_estimator]
+    dens = [float(p) for p in densities]
+    if not dens or any(not 0 < p <= 1 for p in dens):
+        raise PruningError(f"densities must lie in (0, 1], got {list(densities)}")
+    if seeds < 1 or epochs < 1 or fine_tune_epochs < 0 or subspaces < 1:
+        raise PruningError("seeds, epochs and subspaces must be positive (fine_tune_epochs >= 0)")
+    guided = next((s for s in strategies if s != "uniform"), "uniform")
+    t_start = time.perf_counter()
+    out = Path(out_dir)
+    store = RunStore(out)
+    cfg = {
+        "epochs": epochs,
+        "fine_tune_epochs": fine_tune_epochs,
+        "lr": lr,
+        "batch_size": batch_size,
+        "momentum": momentum,
+        "rank_estimator": rank_estimator,
+    }
+    tasks: list[RunTask] = []
+    for seed in range(seeds):
+        if regions:
+            tasks.append(
+                RunTask(
+                    {
+                        "data": data,
+                        "width": small_width,
+                        "densities": dens,
+                        "seed": seed,
+                        "subspaces": subspaces,
+                        "cfg": cfg,
+                    },
+                    regions_run,
+                )
+            )
+        for w in widths:
+            tasks.append(
+                RunTask(
+                    {
+                        "arch": "mlp",
+                        "hidden": [int(w), int(w)],
+                        "data": data,
+                        "densities": dens,
+                        "seed": seed,
+                        "strategies": list(strategies),
+                        "cfg": cfg,
+                    },
+                    accuracy_run,
+                )
+            )
+        for a in archs:
+            tasks.append(
+                RunTask(
+                    {
+                        "arch": a,
+                        "hidden": [],
+                        "data": cnn_data,
+                        "densities": dens,
+                        "seed": seed,
+                        "strategies": list(strategies),
+                        "cfg": cfg,
+                    },
+                    accuracy_run,
+                )
+            )
+    budget = Budget(time_limit)
+    outcome = run_all(store, tasks, workers=workers, budget=budget, progress=progress, desc="pruning runs")
+    done = [r for r in outcome.records if r is not None]
+    reg_recs = [r for r in done if r["part"] == "regions"]
+    reg = _aggregate_regions(reg_recs, dens) if reg_recs else None
+    acc = _aggregate_accuracy([r for r in done if r["part"] == "accuracy"], dens, list(strategies))
+    comparison = _comparison(reg, acc, guided)
+    figures = _figures(out, reg, acc, guided)
+    scaled = (
+        f"offline data ({data} for the MLPs, {cnn_data} for the CNNs) instead of MNIST/Fashion/CIFAR; "
+        f"{seeds} seed(s) per net instead of 30; {subspaces} random subspace(s) per S; coefficients of "
+        "the subspaces in [0, 1] (the parallelotope of the samples); AlexNet-style net reduced to "
+        "conv 16-32-64 and FC 1024-512-512 (paper 1024-4096-4096); LeNet FC 128-84 "
+        f"(input {'400 on 28x28' if cnn_data != 'digits' else '64 on 8x8 digits'}); rank estimator "
+        f"{rank_estimator}; SGD momentum {momentum} (the paper names none)"
+    )
+    results = {
+        "experiment": "pruning",
+        "paper": "Cai et al. (2023), CPAIOR, Sec. 6, Figs. 1-4",
+        "config": {
+            **cfg,
+            "data": data,
+            "cnn_data": cnn_data,
+            "widths": list(widths),
+            "archs": list(archs),
+            "densities": dens,
+            "seeds": seeds,
+            "strategies": list(strategies),
+            "small_width": small_width,
+            "subspaces": subspaces,
+        },
+        "regions": reg,
+        "accuracy": acc,
+        "comparison": comparison,
+        "scaled_down": scaled,
+        "partial": not outcome.complete,
+        "stop_reason": outcome.stop_reason,
+    }
+    import json
+
+    from .._results import to_jsonable
+
+    path = atomic_write_text(out / "results.json", json.dumps(to_jsonable(results), indent=1) + "\n")
+    return ExperimentResult(
+        name="pruning",
+        out_dir=str(out),
+        results_file=str(path),
+        figures=tuple(figures),
+        runs_total=len(tasks),
+        runs_computed=outcome.computed,
+        runs_resumed=outcome.resumed,
+        partial=not outcome.complete,
+        stop_reason=outcome.stop_reason,
+        seconds=time.perf_counter() - t_start,
+        scaled_down=scaled,
+        comparison=tuple(comparison),
+        summary={
+            "regions": reg,
+            "accuracy": {k: {s: v[s]["accuracy"] for s in strategies if s in v} for k, v in acc.items()},
+        },
+    )
