@@ -39,6 +39,8 @@ def plot_density_curve(
     title: str = "",
     dashed: bool = False,
     log_y: bool = False,
+    color: str | None = None,
+    marker: str = "o",
 ) -> Any:
     """A quantity (regions, ``log10`` bound) against density, accuracy on a second axis.
 
@@ -52,8 +54,8 @@ def plot_density_curve(
     'regions'
     """
     ax = new_axes(ax)
-    ax.plot(densities, values, "--" if dashed else "-", marker="o", color=_ACC if dashed else _OLIVE,
-            label=label or ylabel)
+    ax.plot(densities, values, "--" if dashed else "-", marker=marker,
+            color=color or (_ACC if dashed else _OLIVE), label=label or ylabel)
     if log_y:
         ax.set_yscale("log")
     ax.set_ylabel(ylabel)
