@@ -14,8 +14,9 @@ orders of magnitude, the wall-clock seconds, and check that the optimiser is nev
 uniform nor below the two-layer answer.  Both keep exactly uniform's number of weights.
 
 ``--experiment`` runs the default ``relu-regions experiment pruning`` into a temporary
-folder and reports where its time goes (training, pruning + density choice, fine-tuning,
-region counting, bounds), summed over runs from the records' ``timings``.
+folder (or, with ``--from DIR``, reads the records of one already run) and reports where its
+time goes (training, pruning + density choice, fine-tuning, region counting, bounds), summed
+over runs from the records' ``timings``, and per run.
 """
 
 from __future__ import annotations
@@ -86,42 +87,54 @@ def bench_densities(
     return lines
 
 
-def bench_experiment() -> list[str]:
+def summarise_runs(run_dir: Path, wall: float | None, label: str) -> list[str]:
     import json
 
+    records = [json.loads(p.read_text()) for p in sorted(Path(run_dir, "runs").glob("*.json"))]
+    phases: dict[str, float] = {}
+    per_run: list[tuple[str, float]] = []
+    for r in records:
+        t = r.get("timings", {})
+        per_run.append((f"{r.get('part')} {r.get('arch')} seed {r.get('seed')}", sum(t.values())))
+        for k, v in t.items():
+            phases[k] = phases.get(k, 0.0) + float(v)
+    total = sum(phases.values()) or 1.0
+    lines = [label, f"{len(records)} runs, {total:.1f} s inside runs"
+             + (f", {wall:.1f} s wall clock" if wall is not None else ""),
+             f"{'phase':>28} {'seconds':>9} {'share':>7}"]
+    for k, v in sorted(phases.items(), key=lambda kv: -kv[1]):
+        lines.append(f"{k:>28} {v:9.1f} {100 * v / total:6.1f}%")
+    lines.append(f"{'run':>28} {'seconds':>9}")
+    for name, v in per_run:
+        lines.append(f"{name:>28} {v:9.1f}")
+    return lines
+
+
+def bench_experiment(existing: str | None) -> list[str]:
+    if existing:
+        return summarise_runs(Path(existing), None, f"default experiment, records read from {existing}")
     from relu_regions.experiments.pruning import run_pruning
 
     with tempfile.TemporaryDirectory() as d:
         t0 = time.perf_counter()
-        res = run_pruning(d, workers=1, progress=False)
+        run_pruning(d, workers=1, progress=False)
         wall = time.perf_counter() - t0
-        records = [json.loads(p.read_text()) for p in Path(d, "runs").glob("*.json")]
-    phases: dict[str, float] = {}
-    for r in records:
-        for k, v in r.get("timings", {}).items():
-            phases[k] = phases.get(k, 0.0) + float(v)
-    lines = [
-        f"default experiment: {res.runs_total} runs, {wall:.1f} s wall clock (1 worker)",
-        f"{'phase':>28} {'seconds':>9} {'share':>7}",
-    ]
-    total = sum(phases.values()) or 1.0
-    for k, v in sorted(phases.items(), key=lambda kv: -kv[1]):
-        lines.append(f"{k:>28} {v:9.1f} {100 * v / total:6.1f}%")
-    lines.append(f"{'figures, results.json, other':>28} {max(wall - total, 0.0):9.1f}")
-    return lines
+        return summarise_runs(Path(d), wall, "default experiment (1 worker)")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--experiment", action="store_true")
+    ap.add_argument("--from", dest="existing", default=None, metavar="DIR",
+                    help="with --experiment: summarise the runs/ of a finished default experiment")
     args = ap.parse_args()
     head = [
         f"python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} cores (shared), "
         f"one thread; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
     ]
     if args.experiment:
-        out = head + bench_experiment()
+        out = head + bench_experiment(args.existing)
         (RESULTS / "pruning_experiment.txt").write_text("\n".join(out) + "\n")
         print("\n".join(out))
         return
