@@ -78,6 +78,11 @@ _EXPORTS: dict[str, str] = {
     # --- infrastructure
     "Budget": "_budget",
     # --- pruning
+    "prune": "pruning",
+    "choose_densities": "pruning",
+    "PruneResult": "pruning",
+    "DensityChoice": "pruning",
+    "PruningError": "pruning",
     # --- linearity
     "local_affine_maps": "linearity",
     "LocalMaps": "linearity",
