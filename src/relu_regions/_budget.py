@@ -42,7 +42,9 @@ class Budget:
 
     def __init__(self, time_limit: float | None = None) -> None:
         if time_limit is not None and not time_limit > 0:
-            raise ValueError(f"time_limit must be positive, got {time_limit}")
+            from .exceptions import OptionError
+
+            raise OptionError(f"time_limit must be positive, got {time_limit}")
         self.time_limit = time_limit
         self.start = time.perf_counter()
         self._reason: str | None = None

@@ -17,6 +17,7 @@ __all__ = [
     "DomainError",
     "EmptyDomainError",
     "UnknownChoiceError",
+    "OptionError",
     "SolverError",
     "SolverUnavailableError",
     "MissingDependencyError",
@@ -55,6 +56,10 @@ class EmptyDomainError(DomainError):
 
 class UnknownChoiceError(ReluRegionsError, ValueError):
     """A method/solver/format name is not in its registry; the message lists valid names."""
+
+
+class OptionError(ReluRegionsError, ValueError):
+    """An option's value is out of its range (a negative time limit, zero check points, ...)."""
 
 
 class SolverError(ReluRegionsError, RuntimeError):

@@ -72,7 +72,15 @@ def native_forward(
         sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
         inp = sess.get_inputs()[0]
         dtype = np.float64 if inp.type == "tensor(double)" else np.float32
-        out = sess.run(None, {inp.name: _batch(X, input_shape).astype(dtype)})[0]
+        B = _batch(X, input_shape).astype(dtype)
+        fixed = inp.shape[0] if inp.shape and isinstance(inp.shape[0], int) and inp.shape[0] > 0 else None
+        if fixed is None:  # a dynamic batch axis: one run
+            out = sess.run(None, {inp.name: B})[0]
+        else:  # torch.onnx.export fixes the batch at the example's size (1 by default)
+            pad = (-len(B)) % fixed
+            Bp = np.concatenate([B, np.repeat(B[-1:], pad, axis=0)]) if pad else B
+            parts = [sess.run(None, {inp.name: Bp[i : i + fixed]})[0] for i in range(0, len(Bp), fixed)]
+            out = np.concatenate(parts)[: len(B)]
         return "onnxruntime", np.asarray(out, dtype=np.float64).reshape(X.shape[0], -1)
     return None
 

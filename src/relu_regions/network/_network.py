@@ -55,6 +55,8 @@ def _activate(z: FloatArray, slope: float) -> FloatArray:
 
 
 def _readonly(a: Any, name: str) -> FloatArray:
+    if np.iscomplexobj(a) or (hasattr(a, "is_complex") and a.is_complex()):
+        raise ModelFormatError(f"{name} has complex values: a ReLU network's weights must be real")
     try:
         arr = np.array(a, dtype=np.float64, copy=True)
     except (TypeError, ValueError) as exc:
@@ -188,6 +190,8 @@ class Network:
             layers.append(Layer(W, bb, act))
         object.__setattr__(self, "_layers", tuple(layers))
         shape = tuple(int(d) for d in input_shape) if input_shape is not None else None
+        if shape is not None and (not shape or any(d < 1 for d in shape)):
+            raise ModelFormatError(f"input_shape must be positive integers, got {shape}")
         if shape is not None and int(np.prod(shape)) != layers[0].weight.shape[1]:
             raise ModelFormatError(
                 f"input_shape {shape} has {int(np.prod(shape))} entries but the first layer "

@@ -191,6 +191,49 @@ def load_torchscript(
     return from_torch(module, input_shape=shape, name=str(meta.get("name") or ""))
 
 
+def pickle_globals(data: bytes, limit: int = 20) -> list[str]:
+    """The ``module.name`` globals a pickle stream references, read without unpickling it."""
+    import pickletools
+
+    names: list[str] = []
+    strings: list[str] = []
+    try:
+        for op, arg, _ in pickletools.genops(data):
+            if op.name in ("SHORT_BINUNICODE", "BINUNICODE", "UNICODE", "BINUNICODE8"):
+                strings.append(str(arg))
+            elif op.name == "GLOBAL":
+                names.append(str(arg).replace(" ", "."))
+            elif op.name == "STACK_GLOBAL" and len(strings) >= 2:
+                names.append(f"{strings[-2]}.{strings[-1]}")
+            if len(names) >= limit:
+                break
+    except Exception:  # noqa: BLE001 - a damaged stream: report what was read
+        pass
+    return list(dict.fromkeys(names))
+
+
+def _refuse_plain_pickle(path: str | Path) -> None:
+    """A bare ``pickle.dump`` file is not a PyTorch file: say what it would run, never load it.
+
+    ``torch.save`` writes a zip archive (or, in its legacy format, a pickled magic number
+    first); a stream that starts with a pickle of anything else is a plain Python pickle, and
+    unpickling it runs whatever it references (``os.system``, ...), even with ``trust_pickle``.
+    """
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 20)
+    if head[:4] == b"PK\x03\x04" or not head[:1] == b"\x80":
+        return
+    refs = pickle_globals(head)
+    if not refs:
+        return  # legacy torch.save: its first pickle is a plain magic number
+    shown = ", ".join(refs[:5]) + (", ..." if len(refs) > 5 else "")
+    raise UntrustedPickleError(
+        f"{path}: a plain Python pickle, not a torch.save file; it references {shown} and "
+        "unpickling it would run that code: refusing to load it (save a state dict, TorchScript, "
+        "ONNX or .npz instead)"
+    )
+
+
 def load_torch_file(
     path: str | Path, *, input_shape: Sequence[int] | None = None, trust_pickle: bool = False
 ) -> Network:
@@ -202,6 +245,7 @@ def load_torch_file(
     :func:`from_state_dict`.
     """
     torch = require("torch")
+    _refuse_plain_pickle(path)
     try:
         obj = torch.load(str(path), map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:

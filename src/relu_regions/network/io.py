@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -281,5 +282,11 @@ def save_network(
                 + ", ".join(e for n in FORMATS for e in FORMATS[n].extensions)
             )
         fmt = next((m for m in matches if m.saver is not None), matches[0])
-    fmt.save(net, p, **options)
+    # atomic: write a temporary file next to the target (same extension), then rename it
+    tmp = p.with_name(f".{p.stem}.tmp{os.getpid()}{p.suffix}")
+    try:
+        fmt.save(net, tmp, **options)
+        os.replace(tmp, p)
+    finally:
+        tmp.unlink(missing_ok=True)
     return p

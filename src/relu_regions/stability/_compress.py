@@ -124,6 +124,10 @@ def compress(
     >>> report.max_abs_difference < 1e-12
     True
     """
+    if isinstance(check_points, bool) or int(check_points) != check_points or check_points < 1:
+        from ..exceptions import OptionError
+
+        raise OptionError(f"check_points must be a positive integer, got {check_points}")
     t0 = time.perf_counter()
     setup = prepare(net, domain)
     if stability is None:

@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from ...stability import STABILITY_METHODS, compress
 
     STABILITY_METHODS[args.method]
-    check_positive(args, "time_limit")
+    check_positive(args, "time_limit", "check_points")
     _check_output(args.output)
     net = load_model(args)
     dom = load_domain(args, net)

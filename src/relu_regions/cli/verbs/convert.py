@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -47,12 +48,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     in_format = args.model_format or detect_format(args.model).name
     options = {} if args.dtype == "float64" else {"dtype": args.dtype}
     path = save_network(net, args.output, format=args.to_format, **options)
-    out_format = args.to_format or detect_format(path).name
-    x = np.random.default_rng(0).normal(size=(CHECK_POINTS, net.input_dim))
-    source = native_forward(
-        args.model, x, format=in_format, input_shape=net.input_shape, trust_pickle=args.trust_pickle
-    )
-    written = check_file(net, path, x, format=out_format)
+    try:  # a failed check leaves no output behind
+        out_format = args.to_format or detect_format(path).name
+        x = np.random.default_rng(0).normal(size=(CHECK_POINTS, net.input_dim))
+        source = native_forward(
+            args.model, x, format=in_format, input_shape=net.input_shape, trust_pickle=args.trust_pickle
+        )
+        written = check_file(net, path, x, format=out_format)
+    except BaseException:
+        Path(path).unlink(missing_ok=True)
+        raise
     source_diff = float(np.max(np.abs(source[1] - net.forward(x)))) if source else None
     return {
         "input": args.model,

@@ -42,9 +42,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
+    from ...solvers import SOLVERS
     from ...stability import STABILITY_METHODS, stable_neurons
 
     STABILITY_METHODS[args.method]
+    SOLVERS[args.solver]  # an unknown name lists the registered ones
     check_positive(args, "time_limit")
     if args.samples < 0:
         raise ReluRegionsError(f"--samples must be non-negative, got {args.samples}")
