@@ -6,7 +6,8 @@
 - the swaps value of eq. (3.10), by the dissertation's ordering enumeration and by our
   arrangement method (:mod:`._swaps`);
 - the width-s network of Theorem 3.3.2 (:mod:`._construct`);
-- the n-D hypersphere-versus-hypershell problem and its width n+1 network (:mod:`._annulus`).
+- the n-D hypersphere-versus-hypershell problem and its width n+1 network (:mod:`._annulus`);
+- batched training of many small classifiers at once (:mod:`._training`).
 """
 
 from ._annulus import (
@@ -30,6 +31,7 @@ from ._swaps import (
     swaps,
     swaps_of_classes,
 )
+from ._training import LOSSES, BatchTraining, train_batched
 from ._truth import (
     BooleanInputError,
     NPNClasses,
@@ -45,6 +47,9 @@ from ._truth import (
 )
 
 __all__ = [
+    "BatchTraining",
+    "LOSSES",
+    "train_batched",
     "AnnulusNetwork",
     "BooleanInputError",
     "ENCODINGS",
