@@ -34,6 +34,7 @@ _EXPORTS: dict[str, str] = {
     "to_onnx": "network",
     "UntrustedPickleError": "exceptions",
     # --- domains
+    "Space": "domain",
     "Domain": "domain",
     "Box": "domain",
     "LInfBall": "domain",
@@ -105,6 +106,7 @@ _EXPORTS: dict[str, str] = {
     "annulus_network": "boolean",
     "sphere_shell": "boolean",
     # --- experiments (training dynamics: RegionTracker)
+    "RegionTracker": "experiments.tracker",
     # --- exceptions
     "ReluRegionsError": "exceptions",
     "ModelFormatError": "exceptions",
