@@ -308,14 +308,23 @@ class Network:
 
     # ------------------------------------------------------------------ evaluation
     def _as_batch(self, x: Any) -> tuple[FloatArray, bool]:
+        if hasattr(x, "detach"):  # a torch tensor (possibly requiring grad, possibly float32)
+            x = x.detach().cpu().double().numpy()
         arr = np.asarray(x, dtype=np.float64)
+        shape = self.input_shape
+        if shape is not None and len(shape) > 1:  # image-shaped inputs: (C, H, W) or (N, C, H, W)
+            if arr.shape == shape:
+                arr = arr.reshape(-1)
+            elif arr.shape[1:] == shape:
+                arr = arr.reshape(arr.shape[0], -1)
         single = arr.ndim == 1
         if single:
             arr = arr[None, :]
         if arr.ndim != 2 or arr.shape[1] != self.input_dim:
+            img = "" if shape is None or len(shape) < 2 else f", {shape} or (N, *{shape})"
             raise DimensionError(
                 f"input has shape {np.shape(x)}, expected ({self.input_dim},) or "
-                f"(N, {self.input_dim}) for a network with {self.input_dim} inputs"
+                f"(N, {self.input_dim}){img} for a network with {self.input_dim} inputs"
             )
         return arr, single
 
@@ -427,7 +436,7 @@ class Network:
                 h = d * z
             else:
                 h = z
-        c = h - np.einsum("nij,nj->ni", J, self._as_batch(x)[0])
+        c = h - np.einsum("nij,nj->ni", J, self._as_batch(x)[0])  # J acts on flattened inputs
         if single:
             return J[0], c[0]
         return J, c

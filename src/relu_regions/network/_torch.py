@@ -97,7 +97,7 @@ def from_torch(
     >>> import torch.nn as nn
     >>> model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.ReLU(), nn.Dropout(),
     ...                       nn.Linear(4, 2))
-    >>> from_torch(model)
+    >>> from_torch(model.eval())
     Network(3-4-2, ReLU)
     """
     torch = require("torch")
@@ -105,6 +105,18 @@ def from_torch(
 
     if not isinstance(module, torch.nn.Module):
         raise ModelFormatError(f"expected a torch.nn.Module, got {type(module).__name__}")
+    training = [
+        n or type(m).__name__
+        for n, m in module.named_modules()
+        if m.training and isinstance(m, (torch.nn.modules.batchnorm._BatchNorm, torch.nn.Dropout))
+    ]
+    if training:
+        warnings.warn(
+            f"{', '.join(training[:3])}{' ...' if len(training) > 3 else ''} in training mode: converted "
+            "as in evaluation mode (running statistics, no dropout); call model.eval() to silence this",
+            UserWarning,
+            stacklevel=2,
+        )
     b = LayerBuilder(input_shape)
     if isinstance(module, torch.jit.ScriptModule):
         read_script_module(module, b)

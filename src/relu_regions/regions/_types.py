@@ -158,6 +158,14 @@ class RegionCount(FrozenResult):
     def __int__(self) -> int:
         return self.regions
 
+    def __repr__(self) -> str:
+        stopped = f", stopped by {self.stop_reason}" if self.partial else ""
+        state = "exact" if self.exact else "lower bound" + stopped
+        return (
+            f"RegionCount({self.regions:,} {self.kind} regions, {state}, method={self.method!r}, "
+            f"{self.seconds:.3g} s)"
+        )
+
 
 class Region:
     """One activation region: pattern, interior point, affine map, polytope.

@@ -122,6 +122,33 @@ class StableNeurons(FrozenResult):
         out[list(ls.undecided)] = UNDECIDED
         return out
 
+    def to_dataframe(self) -> Any:
+        """One row per neuron: ``layer``, ``neuron``, ``status`` and, with certificates, ``proof``.
+
+        Needs pandas (``pip install 'relu-regions[pandas]'``).
+        """
+        from .._deps import require
+
+        pd = require("pandas")
+        rows = []
+        for li in range(len(self.layers)):
+            codes = self.status(li)
+            for ni, code in enumerate(codes):
+                row: dict[str, Any] = {"layer": li, "neuron": ni, "status": _NAMES[int(code)]}
+                if self.certificates:
+                    row["proof"] = self.certificates[li].proof[ni]
+                rows.append(row)
+        return pd.DataFrame(rows)
+
+    def __repr__(self) -> str:
+        c = self.counts
+        state = "exact" if self.exact else ("partial" if self.partial else "not exact")
+        return (
+            f"StableNeurons({c['active']} stably active, {c['inactive']} stably inactive, "
+            f"{c['unstable']} unstable, {c['undecided']} undecided; {state}, method={self.method!r}, "
+            f"{self.seconds:.3g} s)"
+        )
+
     def certificate(self, layer: int, neuron: int) -> dict[str, Any]:
         """The evidence for one neuron as a JSON-ready dictionary."""
         c = self.certificates[layer]
