@@ -12,6 +12,7 @@ from .._typing import FloatArray
 from ..domain import Domain, parse_domain
 from ..exceptions import DimensionError, DomainError, UnknownChoiceError
 from ..network import Network, load_network
+from ._polytope import unit_row_network
 from ._types import ENGINES, EngineInfo, EngineResult, RegionCount, RegionSet
 
 __all__ = ["count_regions", "enumerate_regions", "AUTO_ORDER", "choose_method", "chart_points"]
@@ -97,9 +98,15 @@ def _run(
         raise DomainError(f"method {name!r} {why}")
     if not info.parallel and (options.get("workers", 1) not in (None, 1) or options.get("executor")):
         raise UnknownChoiceError(f"method {name!r} does not run in parallel; drop workers/executor")
-    net_t = net.with_input_map(chart.origin, chart.basis)
     # the terms of net_t's first layer before they cancelled (for round-off tolerances)
-    options["_pullback"] = (net.layers[0].weight, net.layers[0].bias, chart.origin, chart.basis)
+    pullback = (net.layers[0].weight, net.layers[0].bias, chart.origin, chart.basis)
+    # every engine sees the same network up to positive per-neuron factors, with unit weight
+    # rows: counts do not depend on how the layers or neurons were scaled
+    net_t, factors = unit_row_network(net.with_input_map(chart.origin, chart.basis), pullback)
+    if factors:
+        d0 = factors[0]
+        pullback = (pullback[0] / d0[:, None], pullback[1] / d0, chart.origin, chart.basis)
+    options["_pullback"] = pullback
     G, h = chart.halfspaces()
     budget = Budget(time_limit)
     t0 = time.perf_counter()

@@ -172,7 +172,9 @@ class _FacetLP:
         self.k = k
         # rows are pre-normalised (|G_i| = 1); no presolve so rows can be edited and re-solved
         self.hs = chebyshev_model(Gn, hn, np.ones(m), cap, presolve=False)
+        self.Gn = Gn
         self.hn = hn
+        self.cap = cap
 
     def section_centre(
         self, j: int, same: np.ndarray, bounds: tuple[FloatArray, FloatArray] | None = None
@@ -191,13 +193,40 @@ class _FacetLP:
         for i in same:
             hs.changeRowBounds(int(i), -inf, inf)
         hs.run()
-        ok = hs.getModelStatus() == self.highspy.HighsModelStatus.kOptimal
+        status = self.highspy.HighsModelStatus
+        if hs.getModelStatus() not in (status.kOptimal, status.kInfeasible):
+            # a warm start can end in "Unknown" (seen on unbounded sections, free columns):
+            # solve the same LP again from scratch
+            hs.clearSolver()
+            hs.run()
+        ok = hs.getModelStatus() == status.kOptimal
         x = np.array(hs.getSolution().col_value[:k]) if ok else None
+        retry = hs.getModelStatus() not in (status.kOptimal, status.kInfeasible)
         hs.changeRowBounds(j, -inf, float(self.hn[j]))
         hs.changeCoeff(j, k, 1.0)
         for i in same:
             hs.changeRowBounds(int(i), -inf, float(self.hn[i]))
+        if retry:
+            x = self._fresh(j, same, bounds)
         return x
+
+    def _fresh(
+        self, j: int, same: np.ndarray, bounds: tuple[FloatArray, FloatArray] | None
+    ) -> FloatArray | None:
+        """The section LP of :meth:`section_centre` in a new model, with presolve."""
+        keep = np.ones(self.hn.size, dtype=bool)
+        keep[np.asarray(same, dtype=np.int64)] = False
+        idx = np.flatnonzero(keep)
+        hs = chebyshev_model(self.Gn[idx], self.hn[idx], np.ones(idx.size), self.cap)
+        jj = int(np.searchsorted(idx, j))
+        hs.changeRowBounds(jj, float(self.hn[j]), float(self.hn[j]))
+        hs.changeCoeff(jj, self.k, 0.0)
+        if bounds is not None:
+            hs.changeColsBounds(self.k, np.arange(self.k, dtype=np.int32), bounds[0], bounds[1])
+        hs.run()
+        if hs.getModelStatus() != self.highspy.HighsModelStatus.kOptimal:
+            return None
+        return np.array(hs.getSolution().col_value[: self.k])
 
 
 @functools.lru_cache(maxsize=16)

@@ -19,6 +19,16 @@ is the Chebyshev radius of the domain (both in chart coordinates).  The radius i
 ``t``; LPs are only used to find good points, never trusted for the radius itself.  Rows with
 ``|G_i| = 0`` (a neuron constant on the region) constrain nothing: a constant neuron
 splits nothing.
+
+Scale invariance
+----------------
+``relu(d z) = d relu(z)`` for ``d > 0`` (LeakyReLU too), so multiplying a neuron's row
+``(W_i, b_i)`` by ``d`` and column ``i`` of the next layer by ``1 / d`` changes neither the
+function nor any activation region.  :func:`unit_row_network` uses this to give every
+activated neuron a weight row of unit norm before any engine runs: a network whose layers
+were scaled by ``1e-6`` or ``1e6`` (or each neuron by its own factor) becomes the *same*
+network up to round-off, so every absolute tolerance below acts on distances in the chart
+and on ``O(1)`` rows.  The LPs see row-normalised constraints (:func:`chebyshev`).
 """
 
 from __future__ import annotations
@@ -50,6 +60,8 @@ __all__ = [
     "axis_rows",
     "axis_box",
     "bounding_box",
+    "unit_row_network",
+    "CANCEL_TOL",
 ]
 
 #: A region counts when it contains a ball of radius ``> RADIUS_TOL * scale`` (``scale``: the
@@ -63,7 +75,63 @@ TIGHT_TOL = 1e-9
 #: layer is treated as constant (the neuron is constant on the region and splits nothing).
 ZERO_ROW_TOL = 1e-12
 
+#: :func:`unit_row_network`: a chart row ``W_0 B`` (or bias ``b_0 + W_0 o``) whose norm is below
+#: ``CANCEL_TOL`` times the norm of the terms it was summed from (``|W_0| |B|``,
+#: ``|b_0| + |W_0| |o|``) is cancellation noise and is set to exactly zero: the neuron's
+#: hyperplane contains the chart (the neuron is constant on the domain).  Round-off of the
+#: sums is ~``k * 1e-16`` of the terms.
+CANCEL_TOL = 1e-12
+
 ActLayer = tuple[FloatArray, FloatArray, float]
+
+
+def unit_row_network(
+    net: Network, pullback: tuple[Any, Any, Any, Any] | None = None
+) -> tuple[Network, list[FloatArray]]:
+    """The same network up to positive per-neuron factors, every activated weight row of unit norm.
+
+    Row ``i`` of activated layer ``l`` is divided by ``d_i = |W_{l,i}|`` (by ``|b_{l,i}|`` when
+    the row is zero, by 1 when both are) and column ``i`` of layer ``l + 1`` multiplied by
+    ``d_i``: since ``relu(z / d) = relu(z) / d`` for ``d > 0`` the function, every
+    pre-activation's sign and so every activation region are unchanged (module docstring).
+    Layer by layer this removes any positive scaling of layers or neurons: two networks that
+    differ by such scalings map to the same network up to round-off.
+
+    Parameters
+    ----------
+    net:
+        the network on chart coordinates (``net.with_input_map(origin, basis)``).
+    pullback:
+        optional ``(W0, b0, origin, basis)`` it was pulled back from; first-layer rows and
+        biases that cancelled to below :data:`CANCEL_TOL` of their terms are set to zero.
+
+    Returns
+    -------
+    net, factors:
+        the normalised network and the factors ``d`` of each activated layer.
+    """
+    W = [np.array(w, dtype=np.float64) for w in net.weights]
+    b = [np.array(v, dtype=np.float64) for v in net.biases]
+    if pullback is not None:
+        W0, b0, o, B = (np.asarray(a, dtype=np.float64) for a in pullback)
+        absW = np.abs(W0)
+        row_terms = np.linalg.norm(absW @ np.abs(B), axis=1)
+        bias_terms = absW @ np.abs(o) + np.abs(b0)
+        W[0][np.linalg.norm(W[0], axis=1) <= CANCEL_TOL * row_terms] = 0.0
+        b[0][np.abs(b[0]) <= CANCEL_TOL * bias_terms] = 0.0
+    factors: list[FloatArray] = []
+    for li, layer in enumerate(net.layers):
+        if not layer.activated:
+            break
+        norms = np.linalg.norm(W[li], axis=1)
+        d = np.where(norms > 0, norms, np.abs(b[li]))
+        d = np.where(np.isfinite(d) & (d > 0), d, 1.0)
+        W[li] /= d[:, None]
+        b[li] /= d
+        if li + 1 < len(W):
+            W[li + 1] *= d[None, :]
+        factors.append(d)
+    return net.replace_layers(W, b), factors
 
 
 def activated_layers(net: Network) -> list[ActLayer]:
@@ -244,8 +312,10 @@ def chebyshev(
 
     .. math:: \\max_{t, r} r \\quad \\text{s.t.} \\quad G_i t + |G_i| r \\le h_i,\\ 0 \\le r \\le cap
 
-    Returns ``(centre, certified_radius)``; the radius is re-evaluated in float64 at the
-    returned centre with :func:`radius_at` (``-inf`` and ``None`` when the LP is infeasible).
+    The rows are divided by their norms first (:math:`|G_i| = 1` in the LP), so HiGHS's
+    absolute feasibility tolerances act on distances.  Returns ``(centre,
+    certified_radius)``; the radius is re-evaluated in float64 at the returned centre with
+    :func:`radius_at` (``-inf`` and ``None`` when the LP is infeasible).
     """
     import highspy
 
@@ -253,9 +323,11 @@ def chebyshev(
     keep = live_rows(norms)
     if constant_rows_violated(keep, h):
         return None, -math.inf
-    Gk, hk, nk = G[keep], h[keep], norms[keep]
+    # row-normalised: every row of the LP has unit norm, whatever the network's scale
+    nk = norms[keep]
+    Gk, hk = G[keep] / nk[:, None], h[keep] / nk
     k = Gk.shape[1]
-    hs = chebyshev_model(Gk, hk, nk, cap)
+    hs = chebyshev_model(Gk, hk, np.ones(nk.size), cap)
     hs.run()
     status = hs.getModelStatus()
     if status == highspy.HighsModelStatus.kInfeasible:

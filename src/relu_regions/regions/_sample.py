@@ -1,11 +1,17 @@
-"""The ``sample`` method: distinct activation patterns over sampled points (a lower bound).
+r"""The ``sample`` method: distinct activation patterns over sampled points (a lower bound).
 
 Every distinct pattern seen at a sample point is an activation region *provided the
 point is not on a region boundary*; points with a pre-activation within ``BOUNDARY_TOL``
-of zero are discarded, unless every such neuron is identically zero around the point (zero
-gradient under its pattern: dead rows, exact cancellations), since those split nothing.  So
-each counted pattern comes with an interior witness (generic points: boundaries have measure
-zero).  The count is a lower bound, never exact.
+of zero *relative to the magnitude of the terms it is summed from* are discarded,
+
+.. math:: |z_i(x)| \le \text{BOUNDARY\_TOL} \cdot \big(|W_i| \, |h(x)| + |b_i|\big),
+
+unless every such neuron is identically zero around the point (zero gradient under its
+pattern, again relative to its terms: dead rows, exact cancellations), since those split
+nothing.  The test is invariant under any positive scaling of layers or neurons (both
+sides scale alike), and a kept sign is far above the round-off of ``z`` (about ``n 1e-16``
+of the terms), so each counted pattern comes with an interior witness (generic points:
+boundaries have measure zero).  The count is a lower bound, never exact.
 """
 
 from __future__ import annotations
@@ -25,7 +31,8 @@ from ._types import ENGINES, EngineInfo, EngineResult
 
 __all__ = ["sample_engine", "collect_patterns", "uniform_batches", "BOUNDARY_TOL"]
 
-#: Sample points whose smallest |pre-activation| is below this are dropped.
+#: Sample points with a pre-activation below this times the magnitude of its terms
+#: (``|W_i| |h| + |b_i|``) are dropped (module docstring).
 BOUNDARY_TOL = 1e-12
 _BATCH = 20_000
 
@@ -69,27 +76,65 @@ def uniform_batches(G: FloatArray, h: FloatArray, n: int, *, seed: Any = 0) -> I
         done += m
 
 
-def _vanishing_only(net: Network, Z: FloatArray, near: BoolArray) -> BoolArray:
+def preactivations_with_terms(net: Network, T: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """All pre-activations ``z`` ``(N, num_neurons)`` and the magnitudes of their terms
+    ``|W_i| |h| + |b_i|`` (the scale of their round-off)."""
+    h = np.asarray(T, dtype=np.float64)
+    zs, mags = [], []
+    for layer in net.activated_layers:
+        W, b = layer.weight, layer.bias
+        z = h @ W.T + b
+        zs.append(z)
+        mags.append(np.abs(h) @ np.abs(W).T + np.abs(b))
+        h = np.where(z > 0, z, float(layer.slope) * z)  # type: ignore[arg-type]
+    k = len(T)
+    return np.concatenate(zs, axis=1).reshape(k, -1), np.concatenate(mags, axis=1).reshape(k, -1)
+
+
+def _gradient_terms(net: Network, pattern: BoolArray) -> tuple[FloatArray, FloatArray]:
+    """Gradient norms of every neuron on ``pattern``'s region and the norms of their terms."""
+    pats = net.split_pattern(pattern)
+    k = net.input_dim
+    A = np.eye(k)
+    M = np.eye(k)
+    g, m = [], []
+    for layer, p in zip(net.activated_layers, pats, strict=True):
+        A = layer.weight @ A
+        M = np.abs(layer.weight) @ M
+        g.append(np.linalg.norm(A, axis=1))
+        m.append(np.linalg.norm(M, axis=1))
+        d = np.where(p, 1.0, float(layer.slope))  # type: ignore[arg-type]
+        A = d[:, None] * A
+        M = np.abs(d)[:, None] * M
+    return np.concatenate(g), np.concatenate(m)
+
+
+def _vanishing_only(
+    net: Network, Z: FloatArray, mag: FloatArray, near: BoolArray
+) -> tuple[BoolArray, BoolArray]:
     """Which of the points flagged ``near`` a boundary are interior after all.
 
     A point whose small pre-activations all belong to neurons that are *identically* zero
-    around it (zero value and zero gradient under its pattern: dead rows, exact
-    cancellations) is interior: such neurons split nothing.  A small pre-activation with a
-    non-zero gradient puts the point on (or too close to) a boundary, and it is dropped.
+    around it (zero value and zero gradient under its pattern, both relative to their terms:
+    dead rows, cancellations) is interior: such neurons split nothing.  A small
+    pre-activation with a non-zero gradient puts the point on (or too close to) a boundary,
+    and it is dropped.  Returns that mask and the ``(point, neuron)`` entries that vanish
+    identically: they are inactive (their sign is round-off), as in the exact engines.
     """
     out = np.zeros(len(Z), dtype=bool)
+    vanish = np.zeros(Z.shape, dtype=bool)
     rows = np.flatnonzero(near)
     P = Z[rows] > 0
     keys = np.packbits(P, axis=1)
     _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
-    scale = max(1.0, float(np.abs(net.weights[0]).max()))
     for g, i in enumerate(first):
-        A = np.concatenate([a for a, _ in net.preactivation_maps(net.split_pattern(P[i]))], axis=0)
-        flat = np.linalg.norm(A, axis=1) <= BOUNDARY_TOL * scale
+        grad, terms = _gradient_terms(net, P[i])
+        flat = grad <= BOUNDARY_TOL * terms
         members = rows[inverse.ravel() == g]
-        small = np.abs(Z[members]) <= BOUNDARY_TOL
+        small = np.abs(Z[members]) <= BOUNDARY_TOL * mag[members]
         out[members] = ~np.any(small & ~flat, axis=1)
-    return out
+        vanish[members] = small & flat
+    return out, vanish
 
 
 @dataclasses.dataclass
@@ -107,7 +152,7 @@ def collect_patterns(
     *,
     known: BoolArray | None = None,
 ) -> FoundPatterns:
-    """Distinct patterns at points away from every boundary (``|z| > BOUNDARY_TOL``).
+    """Distinct patterns at points away from every boundary (``|z| > BOUNDARY_TOL |terms|``).
 
     Each such point is an interior witness of a full-dimensional region.  Patterns in
     ``known`` are skipped, so the result lists only new regions.
@@ -123,11 +168,12 @@ def collect_patterns(
         if budget.stop:
             complete = False
             break
-        pre = net.preactivations(T)
-        Z = np.concatenate(pre, axis=1)
-        ok = np.min(np.abs(Z), axis=1) > BOUNDARY_TOL
+        Z, mag = preactivations_with_terms(net, T)
+        ok = np.all(np.abs(Z) > BOUNDARY_TOL * mag, axis=1)
         if not ok.all():
-            ok |= _vanishing_only(net, Z, ~ok)
+            interior, vanish = _vanishing_only(net, Z, mag, ~ok)
+            ok |= interior
+            Z = np.where(vanish, 0.0, Z)
         P = Z[ok] > 0
         TT = T[ok]
         uniq, idx = np.unique(np.packbits(P, axis=1), axis=0, return_index=True)
