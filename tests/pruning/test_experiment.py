@@ -49,3 +49,16 @@ def test_bigger_experiment_reproduces_the_low_density_gain(tmp_path: Path) -> No
     assert acc["two-layer"]["bound_log10"][1] > acc["uniform"]["bound_log10"][1]
     gains = [g - u for g, u in zip(acc["two-layer"]["accuracy"], acc["uniform"]["accuracy"], strict=True)]
     assert sum(gains[1:]) > 0  # measured: +0.137 and +0.091 with seed 0
+
+
+def test_cnn_fine_tunes_the_fc_tail_on_frozen_features(tmp_path: Path) -> None:
+    res = run_pruning(tmp_path, data="digits", cnn_data="digits", widths=(), archs=("lenet",),
+                      densities=(1.0, 0.1), epochs=1, fine_tune_epochs=1, regions=False, progress=False)
+    doc = json.loads(Path(res.results_file).read_text())
+    lenet = doc["accuracy"]["lenet"]
+    assert lenet["fc_widths"] == [64, 128, 84, 10]
+    assert lenet["two-layer"]["layer_densities"][1] != [0.1, 0.1]  # the paper's procedure moved weights
+    for rec in (json.loads(p.read_text()) for p in (tmp_path / "runs").glob("*.json")):
+        for row in rec["rows"]:
+            assert row["nonzeros_after"] == row["layer_nonzeros"]
+    assert "frozen convolutional features" in res.scaled_down

@@ -162,7 +162,7 @@ def _conv_front(input_shape: Sequence[int], channels: Sequence[int], pool_to: in
     side = int(input_shape[-1])
     for c in channels:
         mods += [nn.Conv2d(c_in, c, 3, padding=1), nn.ReLU()]
-        if side > 4:  # pool while the feature maps are larger than 4x4
+        if side >= 8:  # pool while the feature maps are at least 8x8 (28 -> 14 -> 7; 8 -> 4)
             mods.append(nn.MaxPool2d(2))
             side //= 2
         c_in = c

@@ -38,7 +38,7 @@ JSON_CONTRACT_ARGS = [
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", default="mnist-5k", help="dataset of the MLPs (default mnist-5k)")
-    p.add_argument("--cnn-data", default="digits", help="dataset of the CNNs (default digits)")
+    p.add_argument("--cnn-data", default="mnist-5k", help="dataset of the CNNs (default mnist-5k)")
     p.add_argument("--widths", default="100,200,400", help="MLP widths for Fig. 3 (2 hidden layers each)")
     p.add_argument(
         "--archs", default="lenet,alexnet", help="CNNs: lenet (Fig. 3), alexnet (Fig. 4); '' for none"
@@ -57,6 +57,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--subspaces", type=int, default=2, help="random subspaces per S = 2, 3, 5")
     p.add_argument("--rank-estimator", default="binomial", help="binomial (default) or sampled")
     p.add_argument("--no-regions", action="store_true", help="skip Figs. 1-2 (region counting)")
+    p.add_argument(
+        "--fine-tune-conv",
+        action="store_true",
+        help="fine-tune every CNN layer (default: only the FC layers, on frozen conv features)",
+    )
 
 
 def run(args: argparse.Namespace) -> FrozenResult:
@@ -79,6 +84,7 @@ def run(args: argparse.Namespace) -> FrozenResult:
         subspaces=args.subspaces,
         rank_estimator=args.rank_estimator,
         regions=not args.no_regions,
+        freeze_conv=not args.fine_tune_conv,
         workers=args.workers,
         time_limit=args.time_limit,
         progress=args.progress,
