@@ -84,3 +84,9 @@ def test_sampled_estimator_and_unknown_strategy() -> None:
         choose_densities([20, 8, 8], 0.1, strategy="nope")
     with pytest.raises(Exception, match="choose one of"):
         choose_densities([20, 8, 8], 0.1, rank_estimator="nope")
+
+
+def test_time_limit_gives_a_partial_answer_never_below_uniform() -> None:
+    c = choose_densities([200, 30, 30, 30], 0.005, rank_estimator="sampled", time_limit=0.5)
+    assert c.partial and c.bound_log10 >= c.uniform_bound_log10
+    assert sum(c.layer_nonzeros) == c.parameters_kept
