@@ -132,3 +132,10 @@ def test_unknown_method_and_too_many_inputs() -> None:
 def test_five_inputs_parity_and_chambers() -> None:  # ~3 minutes: 516 cone chambers by LP
     assert len(cone_chambers(5)) == 516
     assert swaps(parity_code(5), 5).swaps == 5
+
+
+def test_vectorised_values_equal_single_calls() -> None:
+    from relu_regions.boolean import swaps_values
+
+    tables = [truth_table(c, 3) for c in range(256)]
+    assert swaps_values(tables, 3).tolist() == [swaps(c, 3).swaps for c in range(256)]

@@ -30,6 +30,7 @@ from ._swaps import (
     paper_directions,
     swaps,
     swaps_of_classes,
+    swaps_values,
 )
 from ._training import LOSSES, BatchTraining, train_batched
 from ._truth import (
@@ -81,6 +82,7 @@ __all__ = [
     "swaps",
     "swaps_network",
     "swaps_of_classes",
+    "swaps_values",
     "truth_table",
     "walsh_coefficients",
 ]

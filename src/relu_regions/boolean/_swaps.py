@@ -68,6 +68,7 @@ __all__ = [
     "paper_directions",
     "changes_along",
     "swaps_of_classes",
+    "swaps_values",
 ]
 
 #: Largest ``n`` for which the swaps value is computed (``n = 5``: 516 cone chambers,
@@ -203,6 +204,28 @@ def _direction(n: int, tmap: IntArray, w: FloatArray) -> FloatArray:
     return np.asarray(sol[:n], dtype=np.float64)
 
 
+def swaps_values(tables: Any, n: int, *, chunk: int = 32) -> IntArray:
+    """Exact swaps values of many truth tables at once (rows of ``tables``), vectorised.
+
+    The arrangement method without directions: ``min`` over all tie-free orderings of the
+    class changes, ``chunk`` functions per pass (memory ``chunk x orderings x 2^n`` bytes).
+
+    Examples
+    --------
+    >>> swaps_values([[0, 1, 1, 0], [0, 0, 0, 1]], 2).tolist()
+    [2, 1]
+    """
+    T = np.atleast_2d(np.asarray(tables)).astype(np.int8)
+    if T.shape[1] != 1 << n:
+        raise BooleanInputError(f"truth tables of {n} inputs have {1 << n} entries, got {T.shape[1]}")
+    orders = np.asarray(_all_orderings(n)[0]).astype(np.intp)
+    out = np.empty(len(T), dtype=np.int64)
+    for k in range(0, len(T), chunk):
+        seq = T[k:k + chunk][:, orders]  # (chunk, orderings, 2^n)
+        out[k:k + chunk] = (seq[..., 1:] != seq[..., :-1]).sum(axis=-1).min(axis=1)
+    return out
+
+
 def _swaps_arrangement(table: IntArray, n: int) -> tuple[int, FloatArray, int]:
     orders, ti, ci = _all_orderings(n)
     counts = changes_along(table, orders)
@@ -330,9 +353,8 @@ def max_swaps(n: int, *, method: str = "arrangement") -> tuple[int, tuple[int, .
     >>> [max_swaps(k)[0] for k in (1, 2, 3, 4)]
     [1, 2, 3, 5]
     """
+    values = list(swaps_of_classes(n, method=method).values())
     classes = npn_classes(n)
-    fn = SWAPS_METHODS[method]
-    values = [fn(truth_table(c, n), n)[0] for c in classes.representatives]
     top = max(values)
     return top, tuple(c for c, v in zip(classes.representatives, values, strict=True) if v == top)
 
@@ -341,4 +363,8 @@ def swaps_of_classes(n: int, *, method: str = "arrangement") -> dict[int, int]:
     """Swaps value of every NPN class representative of ``n <= 4`` inputs."""
     classes = npn_classes(n)
     fn = SWAPS_METHODS[method]
+    if method == "arrangement":
+        tables = np.array([truth_table(c, n) for c in classes.representatives])
+        vals = swaps_values(tables, n)
+        return {c: int(v) for c, v in zip(classes.representatives, vals, strict=True)}
     return {c: fn(truth_table(c, n), n)[0] for c in classes.representatives}
