@@ -54,6 +54,15 @@ def test_cka_hand_values() -> None:
     assert linear_cka([[1.0], [-1.0], [1.0], [-1.0]], [[1.0], [1.0], [-1.0], [-1.0]]) == 0.0
     with pytest.raises(ReluRegionsError):
         linear_cka(np.ones((3, 2)), np.eye(3))
+    with pytest.raises(ReluRegionsError):  # equal rows up to rounding of the mean
+        linear_cka(np.tile([0.1, 0.7, 1e-3], (7, 1)), np.eye(7)[:, :3])
+
+
+def test_cka_of_an_affine_network_is_nan() -> None:
+    lin = Network([[[1.0, 2.0], [0.5, -1.0]]], [[0.1, 0.0]])
+    X = np.random.default_rng(0).normal(size=(30, 2))
+    s = compare_networks(lin, random_network([2, 6, 2], seed=0), X)
+    assert math.isnan(s.linear_cka) and s.scaled_mse > 0
 
 
 def test_scaled_mse_hand_value() -> None:

@@ -17,7 +17,8 @@ Four metrics compare two networks on the same samples:
 - **linear CKA** (Sec. 7.3.3, eq. 7.7; Kornblith et al. 2019):
   ``CKA(X, Y) = ||Y^T X||_F^2 / (||X^T X||_F ||Y^T Y||_F)`` on column-centred ``C~_j``,
   averaged over the outputs.  1 for identical nets; invariant to orthogonal maps and
-  uniform scaling.
+  uniform scaling.  Undefined (NaN) for an affine network: its ``C~_j`` has equal rows, so
+  the centred matrix is zero and eq. (7.7) is 0/0.
 - **softmax cross-entropy** (Sec. 7.3.4, eq. 7.8-7.9), the control:
   ``H(p, q) = -sum_i p_i log q_i`` with ``p = softmax(v_1(x))``, ``q = softmax(v_2(x))``,
   averaged over the samples.  Its minimum over ``q`` is the entropy of ``p``.
@@ -26,6 +27,7 @@ Four metrics compare two networks on the same samples:
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -54,6 +56,11 @@ __all__ = [
 ]
 
 
+#: A matrix whose column-centred form has Frobenius norm below ``CONSTANT_RTOL`` times its own
+#: counts as constant (rows equal up to the rounding of the mean), for which CKA is 0/0.
+CONSTANT_RTOL = 1e-12
+
+
 def linear_cka(X: Any, Y: Any) -> float:
     """Linear centred kernel alignment of two sample matrices (Sattelberg eq. 7.7).
 
@@ -72,9 +79,13 @@ def linear_cka(X: Any, Y: Any) -> float:
         raise DimensionError(f"CKA needs two matrices with equally many rows, got {Xa.shape} and {Ya.shape}")
     Xc = Xa - Xa.mean(axis=0)
     Yc = Ya - Ya.mean(axis=0)
+    for M, Mc in ((Xa, Xc), (Ya, Yc)):
+        if np.linalg.norm(Mc) <= CONSTANT_RTOL * np.linalg.norm(M):
+            raise ReluRegionsError(
+                "CKA is undefined for a constant matrix (all rows equal, e.g. the coefficients of an "
+                "affine network, which has one local map): its centred form is zero"
+            )
     den = np.linalg.norm(Xc.T @ Xc) * np.linalg.norm(Yc.T @ Yc)
-    if den == 0.0:
-        raise ReluRegionsError("CKA is undefined for a constant matrix (all rows equal)")
     return float(np.linalg.norm(Yc.T @ Xc) ** 2 / den)
 
 
@@ -225,8 +236,16 @@ def _m_affine(a: MapSamples, b: MapSamples) -> float:
 
 
 def _m_cka(a: MapSamples, b: MapSamples) -> float:
+    """Mean CKA over the outputs; NaN where it is undefined (a constant ``C~_j``)."""
     Ca, Cb = a.C_test, b.C_test
-    return float(np.mean([linear_cka(Ca[j], Cb[j]) for j in range(Ca.shape[0])]))
+    vals = []
+    for j in range(Ca.shape[0]):
+        try:
+            vals.append(linear_cka(Ca[j], Cb[j]))
+        except ReluRegionsError:
+            vals.append(math.nan)
+    finite = [v for v in vals if not math.isnan(v)]
+    return float(np.mean(finite)) if finite else math.nan
 
 
 def _m_mse(a: MapSamples, b: MapSamples) -> float:

@@ -162,7 +162,7 @@ def plot_similarity(sim: Any, metric: str = "linear_cka", ax: Any = None, *, fmt
     for i in range(n):
         for j in range(n):
             ax.text(j, i, format(M[i, j], fmt), ha="center", va="center", fontsize=6,
-                    color="white" if M[i, j] < M.mean() else "black")
+                    color="white" if M[i, j] < np.nanmean(M) else "black")
     ax.figure.colorbar(im, ax=ax, shrink=0.8)
     ax.set_title(metric)
     return ax
