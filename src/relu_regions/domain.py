@@ -12,7 +12,9 @@ JSON forms (also accepted by the CLI's ``--domain``)::
     {"type": "ball", "center": [...], "radius": r, "clip": [lo, hi]}   # clip optional
     {"type": "subspace", "points": [[...], ...], "coefficient_bounds": [lo, hi]}
     {"type": "polytope", "A": [[...], ...], "b": [...]}
+    {"type": "space", "dim": n}                # all of R^n; "dim" may be left out
     "box:LO,HI"                                # every coordinate in [LO, HI]
+    "space"                                    # all of R^n0 (the network's input space)
 
 In ``subspace``, the points ``p_0, ..., p_S`` span
 ``{p_0 + sum_i a_i (p_i - p_0) : lo <= a_i <= hi}`` (Cai et al. 2023, eq. 14);
@@ -44,6 +46,7 @@ __all__ = [
     "LInfBall",
     "AffineSubspace",
     "Polytope",
+    "Space",
     "parse_domain",
     "DOMAIN_TYPES",
     "INTERIOR_TOL",
@@ -53,6 +56,14 @@ __all__ = [
 #: A polytope domain must contain a ball of at least this radius (in its own
 #: coordinates) to count as full-dimensional; smaller ones are reported as empty.
 INTERIOR_TOL = 1e-9
+
+
+def _flat(x: Any) -> Any:
+    """``x`` as a flat float array when it is a numeric array of any shape, else ``x`` unchanged."""
+    try:
+        return np.asarray(x, dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError):
+        return x
 
 
 def _vector(x: Any, name: str, dim: int | None = None) -> FloatArray:
@@ -390,7 +401,7 @@ class LInfBall(Box):
     type_name = "ball"
 
     def __init__(self, center: Any, radius: float, *, clip: Sequence[float] | None = None) -> None:
-        c = _vector(center, "ball center")
+        c = _vector(_flat(center), "ball center")  # an image-shaped center is flattened
         try:
             r = float(radius)
         except (TypeError, ValueError):
@@ -451,6 +462,8 @@ class AffineSubspace(Domain):
             P = np.array(points, dtype=np.float64)
         except (TypeError, ValueError):
             raise DomainError("subspace points must be a list of equally long number lists") from None
+        if P.ndim > 2:  # image-shaped points, e.g. (3, 1, 28, 28): flattened like the network's input
+            P = P.reshape(P.shape[0], -1)
         if P.ndim != 2 or P.shape[0] < 2:
             raise DomainError(
                 f"a subspace needs at least two points given as a (S+1, n0) array, got shape {P.shape}"
@@ -589,12 +602,67 @@ class Polytope(Domain):
         return cls(d["A"], d["b"])
 
 
+class Space(Domain):
+    """The whole input space ``R^n``: every activation region, bounded or not.
+
+    Counting over ``R^n`` (as relucent and Hanin & Rolnick's whole-space counts do) needs no
+    window: the exact engines that accept unbounded domains (``geometric`` for ``n <= 2``,
+    ``lp`` in any dimension) certify the unbounded regions directly.  Its JSON form is
+    ``{"type": "space", "dim": n}``; ``parse_domain`` fills in ``dim`` from the network (and
+    accepts the shorthand ``"space"``).
+
+    Examples
+    --------
+    >>> Space(3).dim, Space(3).bounded
+    (3, False)
+    >>> Space(2).to_dict()
+    {'type': 'space', 'dim': 2}
+    """
+
+    type_name = "space"
+
+    def __init__(self, dim: Any) -> None:
+        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or int(dim) < 1:
+            raise DomainError(f"space dim must be a positive integer, got {dim!r}")
+        self._dim = int(dim)
+
+    @property
+    def ambient_dim(self) -> int:
+        return self._dim
+
+    def chart(self) -> Chart:
+        n = self._dim
+        inf = np.full(n, math.inf)
+        return Chart(np.zeros(n), np.eye(n), -inf, inf, np.zeros((0, n)), np.zeros(0))
+
+    def bounding_box(self) -> tuple[FloatArray, FloatArray]:
+        return np.full(self._dim, -math.inf), np.full(self._dim, math.inf)
+
+    def contains(self, x: Any, *, tol: float = 1e-9) -> BoolArray:
+        X = np.asarray(x, dtype=np.float64)
+        if X.shape[-1] != self._dim:
+            raise DimensionError(f"points have {X.shape[-1]} coordinates, expected {self._dim}")
+        return np.all(np.isfinite(X), axis=-1)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": "space", "dim": self._dim}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Space:
+        _keys(d, {"dim"}, set())
+        return cls(d["dim"])
+
+    def __repr__(self) -> str:
+        return f"Space(dim={self._dim})"
+
+
 # --------------------------------------------------------------------------- parsing
 DOMAIN_TYPES: Registry[type] = Registry("domain type")
 DOMAIN_TYPES.add("box", Box, help="axis-aligned box")
 DOMAIN_TYPES.add("ball", LInfBall, help="L-infinity ball around a point")
 DOMAIN_TYPES.add("subspace", AffineSubspace, help="affine hull of sample points, bounded")
 DOMAIN_TYPES.add("polytope", Polytope, help="{x : A x <= b}")
+DOMAIN_TYPES.add("space", Space, help="the whole input space R^n (dim taken from the network when left out)")
 
 
 def _keys(d: dict[str, Any], required: set[str], optional: set[str]) -> None:
@@ -609,7 +677,8 @@ def _keys(d: dict[str, Any], required: set[str], optional: set[str]) -> None:
 def parse_domain(spec: Any, *, input_dim: int | None = None) -> Domain:
     """Build a :class:`Domain` from a dict, a JSON string, a JSON file path or a shorthand.
 
-    The shorthand ``box:LO,HI`` (every coordinate in ``[LO, HI]``) needs ``input_dim``.
+    The shorthands ``box:LO,HI`` (every coordinate in ``[LO, HI]``) and ``space`` (all of
+    ``R^n``) need ``input_dim``.
 
     Examples
     --------
@@ -630,6 +699,10 @@ def parse_domain(spec: Any, *, input_dim: int | None = None) -> Domain:
             cls = DOMAIN_TYPES[t]
         except Exception as exc:
             raise DomainError(str(exc)) from None
+        if cls is Space and "dim" not in spec:
+            if input_dim is None:
+                raise DomainError('a space domain needs "dim" (or the network\'s input dimension)')
+            spec = {**spec, "dim": input_dim}
         dom = cls.from_dict(spec)  # type: ignore[attr-defined]
     elif isinstance(spec, (str, Path)):
         s = str(spec).strip()
@@ -642,6 +715,10 @@ def parse_domain(spec: Any, *, input_dim: int | None = None) -> Domain:
             except ValueError:
                 raise DomainError(f"bad shorthand {s!r}; expected box:LO,HI such as box:-1,1") from None
             dom = Box(np.full(input_dim, lo), np.full(input_dim, hi))
+        elif s == "space":
+            if input_dim is None:
+                raise DomainError("the shorthand 'space' needs the network's input dimension")
+            dom = Space(input_dim)
         elif s.startswith("{"):
             try:
                 dom = parse_domain(json.loads(s), input_dim=input_dim)

@@ -2,8 +2,9 @@
 
 Algorithm
 ---------
-Breadth-first search over the adjacency graph of the activation regions inside a bounded
-domain ``D = {t : G t <= h}`` (chart coordinates).  The regions of a ReLU network are
+Breadth-first search over the adjacency graph of the activation regions inside a domain
+``D = {t : G t <= h}`` (chart coordinates), bounded or not (the whole space ``R^k``, an
+unbounded affine subspace or polyhedron).  The regions of a ReLU network are
 polytopes that meet face to face across neuron hyperplanes (each pre-activation is
 continuous), so the graph is connected and every region is reached from any other:
 
@@ -38,6 +39,22 @@ continuous), so the graph is connected and every region is reached from any othe
    that, its Chebyshev LP centre) has radius ``> RADIUS_TOL * scale``
    (:mod:`~relu_regions.regions._polytope`).  Only full-dimensional regions count.
 
+Unbounded domains (the whole space)
+-----------------------------------
+An unbounded region is a polyhedron ``P = Q + C`` (a polytope plus its recession cone
+``C = {d : G d <= 0}``); nothing in steps 1-4 needs ``P`` bounded when facets are found by
+the ``lp`` finder: a facet of ``P`` is a row whose hyperplane section of ``P`` holds a ball
+of radius ``> RADIUS_TOL * scale``, and the section's Chebyshev LP stays bounded because the
+ball's radius is capped (at ``10 * scale``; the centre ``t`` is free).  Rays that hit no
+row are skipped.  So the traversal runs on ``R^k`` itself, without a window, and the
+certificate is the same (no region has a boundary facet there).  Unbounded domains of
+dimension 1 are left to ``geometric`` (exact and direct on lines).  Qhull's polar duality
+needs a bounded polytope, so unbounded domains always use the ``lp`` finder.  The tolerance
+scale of an unbounded domain (:func:`unbounded_scale`) is the largest distance from the
+domain's reference point (its Chebyshev centre, ball capped at radius 1) to a first-layer
+hyperplane, at least 1 (rows are normalised, so it does not depend on the weights' scale).
+Networks with ``output_relu`` count the output neurons too (they are activated layers).
+
 Certificate: every facet of every region was crossed and its neighbour found (or proven
 thinner than the tolerance), the adjacency found is symmetric (each facet was seen from both
 sides), and optionally (``volumes=True``) the regions' volumes sum to the domain's.
@@ -70,10 +87,10 @@ import numpy as np
 
 from .._budget import Budget, progress_bar
 from .._typing import BoolArray, FloatArray, IntArray
-from ..exceptions import DomainError, SolverError
+from ..exceptions import DomainError, EmptyDomainError, SolverError
 from ..network import Network
 from ._facets import default_facet_method, facets_lp, find_facets
-from ._parallel import serial_or_parallel
+from ._parallel import serial_or_parallel, wants_parallel
 from ._polytope import (
     RADIUS_TOL,
     TIGHT_TOL,
@@ -92,7 +109,9 @@ from ._polytope import (
 )
 from ._types import ENGINES, EngineInfo, EngineResult
 
-__all__ = ["lp_engine", "lp_serial", "cross_facets", "candidate_neurons", "DIR_TOL"]
+__all__ = [
+    "lp_engine", "lp_serial", "cross_facets", "candidate_neurons", "is_bounded", "unbounded_scale", "DIR_TOL"
+]
 
 #: A tight neuron turns active across a facet when ``grad z . n > DIR_TOL |grad z|``; a
 #: tight neuron with ``|grad z . n| <= DIR_TOL |grad z|`` (hyperplane transversal to the
@@ -102,6 +121,9 @@ DIR_TOL = 1e-6
 #: (:func:`~relu_regions.regions._facets.facets_lp` with ``box``): 61-D ball, 146 regions 1.3 -> 0.6 s;
 #: 784-D ball, 904 regions > 120 s -> 48 s; at 10-12 D it is 3-8% slower than box rows.
 BOX_BOUNDS_MIN_DIM = 16
+#: Chebyshev balls in an unbounded domain are capped at ``CHEBYSHEV_CAP * scale`` (the
+#: centres stay near the network's features instead of running off along recession rays).
+CHEBYSHEV_CAP = 10.0
 #: Witness points closer than ``CENTRE_TOL * scale`` to their region's boundary are moved to
 #: the region's Chebyshev centre before Qhull sees them (its dual points scale with 1/slack).
 CENTRE_TOL = 1e-5
@@ -231,6 +253,7 @@ def _seed(
     centre: FloatArray,
     scale: float,
     rng: np.random.Generator,
+    cap: float = 1e6,
 ) -> tuple[BoolArray, FloatArray, int]:
     """A first region: the sampled point with the largest certified ball in its region."""
     k = net.input_dim
@@ -249,7 +272,7 @@ def _seed(
         best = int(np.argmax(radii))
         if radii[best] > tol:
             Gr, hr = region_halfspaces(A[best], c[best], pats[best], G_dom, h_dom)
-            x, r = chebyshev(Gr, hr)
+            x, r = chebyshev(Gr, hr, cap=cap)
             lps += 1
             if x is not None and r > radii[best]:
                 return pats[best], x, lps
@@ -301,7 +324,23 @@ def lp_serial(
     N = net.num_neurons
     G = np.asarray(G, dtype=np.float64).reshape(-1, k)
     h = np.asarray(h, dtype=np.float64).ravel()
-    centre, own_scale = domain_scale(G, h)
+    # domain rows normalised: their tolerances are distances, whatever the user's scale
+    dn = np.linalg.norm(G, axis=1)
+    if np.any(dn > 0):
+        G = np.where(dn[:, None] > 0, G / np.where(dn > 0, dn, 1.0)[:, None], G)
+        h = np.where(dn > 0, h / np.where(dn > 0, dn, 1.0), h)
+    bounded = is_bounded(G, h)
+    if not bounded and k == 1:
+        raise DomainError(
+            "method 'lp' needs a bounded domain in 1 dimension; a whole line or ray is counted "
+            "exactly by method='geometric'"
+        )
+    if bounded:
+        centre, own_scale = domain_scale(G, h)
+        cap = 1e6
+    else:
+        centre, own_scale = unbounded_scale(net, G, h)
+        cap = CHEBYSHEV_CAP * own_scale
     scale = float(options.get("_scale") or own_scale)
     tol = RADIUS_TOL * scale
     if N == 0 or k == 0:
@@ -314,15 +353,17 @@ def lp_serial(
         raise DomainError("the 'interval' facet finder works on 1-dimensional domains only")
     if method == "qhull" and k == 1:
         method = "interval"
-    volumes = bool(options.get("volumes", k <= 2))
+    if not bounded:
+        method = "lp"  # Qhull's duality and the interval finder need bounded regions
+    volumes = bool(options.get("volumes", k <= 2)) and bounded
     # regions whose facets are found per round (the LP finder checks the budget per region)
     batch_size = int(options.get("batch", 64 if method != "lp" else 8))
     layers = activated_layers(net)
     rng = np.random.default_rng(options.get("seed", 0))
-    s0, p0, lps = _seed(net, layers, G, h, centre, scale, rng)
+    s0, p0, lps = _seed(net, layers, G, h, centre, scale, rng, cap)
     dom_norms = np.linalg.norm(G, axis=1)
     keep = candidates = box = None
-    if method == "lp" and options.get("stable_prefilter", True):
+    if method == "lp" and bounded and options.get("stable_prefilter", True):
         undecided = candidate_neurons(net, G, h)
         # A box around the domain (a box or ball, or a cell of one) enters the facet LPs as
         # column bounds, its rows are left out; the other domain rows stay rows.
@@ -420,7 +461,7 @@ def lp_serial(
         for q, (key, f) in enumerate(first.items()):
             point, r = P[q], float(radii[q])
             if not r > CENTRE_TOL * scale:
-                x, r2 = chebyshev(Gn[q], hn[q])
+                x, r2 = chebyshev(Gn[q], hn[q], cap=cap)
                 stats["chebyshev_lps"] += 1
                 if x is not None and r2 > max(r, 0.0):
                     point, r = x, r2
@@ -440,6 +481,7 @@ def lp_serial(
     R = len(patterns)
     details: dict[str, Any] = {
         "regions": R,
+        "bounded": bounded,
         "facet_finder": method,
         "scale": scale,
         "radius_tol": tol,
@@ -484,6 +526,47 @@ def lp_serial(
     )
 
 
+def is_bounded(G: FloatArray, h: FloatArray) -> bool:
+    """Whether the (non-empty) polyhedron ``{t : G t <= h}`` is bounded.
+
+    Read off its axis rows when they bound every coordinate; otherwise by one LP: it is
+    bounded iff its recession cone ``{d : G d <= 0}`` is ``{0}``, i.e. iff ``G`` has rank
+    ``k`` and its rows positively span ``R^k``: some ``y >= 1`` has ``G^T y = 0`` (then
+    ``G d <= 0`` and ``y^T G d = 0`` force ``G d = 0``, so ``d = 0``; conversely Gordan).
+    """
+    m, k = G.shape
+    if m <= k:
+        return False  # fewer than k + 1 rows never bound a polyhedron
+    if axis_box(G, h) is not None:
+        return True
+    if np.linalg.matrix_rank(G) < k:
+        return False
+    from ..solvers import solve_lp
+
+    res = solve_lp(np.zeros(m), A_eq=G.T, b_eq=np.zeros(k), bounds=[(1.0, None)] * m)
+    return res.status == "optimal"
+
+
+def unbounded_scale(net: Network, G: FloatArray, h: FloatArray) -> tuple[FloatArray, float]:
+    """Reference point and tolerance scale of an unbounded domain (module docstring).
+
+    The point is the domain's Chebyshev centre with the ball capped at radius 1; the scale
+    is the largest distance from it to a first-layer hyperplane, at least 1.
+    """
+    centre, r = chebyshev(G, h, cap=1.0) if G.shape[0] else (np.zeros(G.shape[1]), 1.0)
+    if centre is None or not r > 0:
+        raise EmptyDomainError("the domain has no interior in its chart (it is empty or flat)")
+    scale = 1.0
+    if net.activated_layers:
+        W0, b0 = net.layers[0].weight, net.layers[0].bias
+        norms = np.linalg.norm(W0, axis=1)
+        live = norms > 0
+        if live.any():
+            dist = np.abs(W0[live] @ centre + b0[live]) / norms[live]
+            scale = max(scale, float(dist.max()))
+    return centre, scale
+
+
 def _symmetric(edges: list[tuple[int, int]], R: int) -> bool:
     if not edges:
         return True
@@ -510,7 +593,19 @@ def _volume(vertices: FloatArray | None, G: FloatArray, h: FloatArray, t0: Float
     return float(ConvexHull(vertices).volume)
 
 
-lp_engine = serial_or_parallel(lp_serial)
+_lp_cells = serial_or_parallel(lp_serial)
+
+
+def lp_engine(
+    net: Network, G: FloatArray, h: FloatArray, *, budget: Budget, options: dict[str, Any]
+) -> EngineResult:
+    """Entry point of :func:`lp_serial`: serial, or parallel over first-layer cells of a
+    bounded domain (an unbounded one is traversed serially)."""
+    if wants_parallel(options) and not is_bounded(np.asarray(G, dtype=np.float64), np.asarray(h)):
+        res = lp_serial(net, G, h, budget=budget, options=options)
+        res.details["parallel"] = "serial: unbounded domains are not split into cells"
+        return res
+    return _lp_cells(net, G, h, budget=budget, options=options)
 
 
 ENGINES.add(
@@ -519,8 +614,8 @@ ENGINES.add(
         lp_engine,
         exact=True,
         max_dim=None,
-        needs_bounded=True,
+        needs_bounded=False,
         parallel=True,
-        description="region-graph traversal with LPs/Qhull: exact in any dimension, bounded domains",
+        description="region-graph traversal with LPs/Qhull: exact in any dimension, bounded or not",
     ),
 )
