@@ -9,6 +9,7 @@ Sections are the modules of :mod:`relu_regions.report.sections`, discovered auto
                                       #   passed to html() but left out of report.json)
     def html(ctx, data, figdir) -> str: ...   # its HTML; writes its PNG figures to figdir
     def skip(ctx) -> str | None: ...  # optional: a reason not to run for this model/data
+    def title(ctx) -> str: ...        # optional: TITLE worded for this model/data
     DEFAULT = True                    # optional: False = only when asked for by name
 
 Failure policy: a section that raises is recorded in the report as ``failed`` with
@@ -122,10 +123,17 @@ def _written(out: Path, before: dict[str, int]) -> list[str]:
     return [name for name, t in _figures(out).items() if before.get(name) != t]
 
 
+def _title(mod: ModuleType, ctx: ReportContext) -> str:
+    """The section's ``title(ctx)`` when it words itself for the model and data, else ``TITLE``."""
+    if hasattr(mod, "title"):
+        return str(mod.title(ctx))
+    return str(getattr(mod, "TITLE", _name(mod)))
+
+
 def _run_section(
     mod: ModuleType, ctx: ReportContext, overall: Budget, limit: float | None
 ) -> tuple[SectionResult, str]:
-    name, title, order = _name(mod), str(getattr(mod, "TITLE", _name(mod))), int(getattr(mod, "ORDER", 100))
+    name, title, order = _name(mod), _title(mod, ctx), int(getattr(mod, "ORDER", 100))
     t0 = time.perf_counter()
 
     def result(
@@ -281,7 +289,7 @@ def build_report(
         for i, mod in enumerate(mods, 1):
             if show:
                 print(
-                    f"[{i}/{len(mods)}] {getattr(mod, 'TITLE', _name(mod))} ...", file=sys.stderr, flush=True
+                    f"[{i}/{len(mods)}] {_title(mod, ctx)} ...", file=sys.stderr, flush=True
                 )
             res, body = _run_section(mod, ctx, overall, section_time_limit)
             results.append(res)

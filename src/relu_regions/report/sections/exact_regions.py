@@ -32,6 +32,11 @@ from .._html import esc, figure_html, fmt, note_html, table_html
 ORDER = 35
 TITLE = "Exact regions on planes and lines through data points"
 
+
+def title(ctx: ReportContext) -> str:
+    through = "data points" if ctx.data is not None else "points of the domain"
+    return f"Exact regions on planes and lines through {through}"
+
 #: Bounds tried for the restricted network (the tightest applicable one is shown).
 BOUND_METHODS = "serra2018,montufar2017,raghu2017,network_aware"
 

@@ -21,6 +21,13 @@ from .._html import esc, figure_html, fmt
 ORDER = 30
 TITLE = "Prediction on a plane through data points, with its activation regions"
 
+
+def title(ctx: ReportContext) -> str:
+    if ctx.net.input_dim == 2:
+        return "Prediction on the input plane, with its activation regions"
+    through = "data points" if ctx.data is not None else "random points of the domain"
+    return f"Prediction on a plane through {through}, with its activation regions"
+
 #: Default grid resolution per axis of the prediction image (``options["resolution"]``).
 DEFAULT_RESOLUTION = 300
 
@@ -60,7 +67,7 @@ def html(ctx: ReportContext, data: dict[str, Any], figdir: Path) -> str:
     xl, yl = plane.axis_labels
     fig = new_figure(6.4, 5.0)
     ax = fig.subplots(1, 1)
-    what = "predicted class" if data["field"] == "class" else "network output"
+    what = "predicted class" if data["field"] == "class" else "output"
     names = None
     if data["field"] == "class" and ctx.data is not None and ctx.data.class_names:
         names = list(ctx.data.class_names)

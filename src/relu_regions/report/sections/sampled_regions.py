@@ -24,6 +24,11 @@ from .._html import esc, figure_html, fmt, note_html, table_html
 ORDER = 20
 TITLE = "Activation regions on the data's bounding box (sampled lower bound)"
 
+
+def title(ctx: ReportContext) -> str:
+    where = "the data's bounding box" if ctx.data is not None else "the domain"
+    return f"Activation regions on {where} (sampled lower bound)"
+
 #: Default number of uniform samples (``options["samples"]``) ...
 DEFAULT_SAMPLES = 100_000
 #: ... reduced by default so that one ``(samples, input_dim)`` float64 array stays below

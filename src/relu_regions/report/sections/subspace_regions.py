@@ -23,6 +23,11 @@ from .._html import esc, fmt, note_html, table_html
 ORDER = 45
 TITLE = "Exact activation regions on a subspace through data (any dimension)"
 
+
+def title(ctx: ReportContext) -> str:
+    through = "data" if ctx.data is not None else "random points of the domain"
+    return f"Exact activation regions on a subspace through {through} (any dimension)"
+
 DEFAULT_DIM = 3
 DEFAULT_TIME = 10.0
 SAMPLES = 20_000
