@@ -122,8 +122,17 @@ def facets_interval(G: FloatArray, h: FloatArray, t0: FloatArray, scale: float) 
 
 
 def facets_qhull(
-    G: FloatArray, h: FloatArray, t0: FloatArray, scale: float, live: np.ndarray | None = None
+    G: FloatArray,
+    h: FloatArray,
+    t0: FloatArray,
+    scale: float,
+    live: np.ndarray | None = None,
+    far: float | None = None,
 ) -> Facets:
+    """Facets by Qhull (module docstring).  With ``far``, a polytope with a vertex farther
+    than ``far`` from ``t0`` (or unbounded: ``t0`` then is not strictly inside the dual hull)
+    is refused with ``_QhullFailed``, so the caller falls back to the LP finder.  A dual facet
+    ``n . y + d = 0`` (``|n| = 1``) is the vertex ``t0 - n / d``, at distance ``1 / |d|``."""
     from scipy.spatial import ConvexHull, QhullError  # type: ignore[attr-defined]
 
     k = G.shape[1]
@@ -147,6 +156,8 @@ def facets_qhull(
     eq = hull.equations
     if np.any(eq[:, k] >= 0):
         raise _QhullFailed("the interior point is not inside the dual hull")
+    if far is not None and np.any(eq[:, k] * far > -1.0):
+        raise _QhullFailed("a vertex is farther than the limit (or the polytope is unbounded)")
     V = t0 - eq[:, :k] / eq[:, k:]
     nf = simp.shape[0]
     inc = np.zeros((idx.size, nf))
@@ -357,6 +368,7 @@ def find_facets(
     method: str,
     live: np.ndarray | None = None,
     candidates: np.ndarray | None = None,
+    far: float | None = None,
 ) -> Facets:
     """Facets of ``{G t <= h}`` (interior point ``t0``) with the named finder.
 
@@ -364,11 +376,12 @@ def find_facets(
     ``candidates`` optionally gives the only rows whose facets are wanted; the ``lp``
     finder then spends no LP on the others (``interval``/``qhull`` find every facet at
     once and ignore it).  ``qhull`` falls back to ``lp`` when Qhull reports a precision
-    problem.
+    problem, or (with ``far``) when a vertex lies farther than ``far`` from ``t0``: regions
+    of unbounded domains may be unbounded, and the LP finder handles those.
     """
     if method == "qhull":
         try:
-            return facets_qhull(G, h, t0, scale, live)
+            return facets_qhull(G, h, t0, scale, live, far)
         except _QhullFailed:
             f = facets_lp(G, h, t0, scale, candidates)
             return dataclasses.replace(f, fallback=True)

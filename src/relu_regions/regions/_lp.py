@@ -49,7 +49,9 @@ ball's radius is capped (at ``10 * scale``; the centre ``t`` is free).  Rays tha
 row are skipped.  So the traversal runs on ``R^k`` itself, without a window, and the
 certificate is the same (no region has a boundary facet there).  Unbounded domains of
 dimension 1 are left to ``geometric`` (exact and direct on lines).  Qhull's polar duality
-needs a bounded polytope, so unbounded domains always use the ``lp`` finder.  The tolerance
+needs a bounded polytope: in 2-8 dimensions it takes the regions whose vertices all lie
+within ``QHULL_FAR * scale`` of their interior point (a dual facet at offset ``d`` is a
+vertex at distance ``1 / |d|``) and hands the others (the unbounded ones) to the LP finder.  The tolerance
 scale of an unbounded domain (:func:`unbounded_scale`) is the largest distance from the
 domain's reference point (its Chebyshev centre, ball capped at radius 1) to a first-layer
 hyperplane, at least 1 (rows are normalised, so it does not depend on the weights' scale).
@@ -124,6 +126,10 @@ BOX_BOUNDS_MIN_DIM = 16
 #: Chebyshev balls in an unbounded domain are capped at ``CHEBYSHEV_CAP * scale`` (the
 #: centres stay near the network's features instead of running off along recession rays).
 CHEBYSHEV_CAP = 10.0
+#: In an unbounded domain Qhull finds the facets of the regions whose vertices all lie within
+#: ``QHULL_FAR * scale`` of their interior point; the LP finder those of the others
+#: (unbounded regions, or bounded ones reaching that far).
+QHULL_FAR = 1e6
 #: Witness points closer than ``CENTRE_TOL * scale`` to their region's boundary are moved to
 #: the region's Chebyshev centre before Qhull sees them (its dual points scale with 1/slack).
 CENTRE_TOL = 1e-5
@@ -353,8 +359,9 @@ def lp_serial(
         raise DomainError("the 'interval' facet finder works on 1-dimensional domains only")
     if method == "qhull" and k == 1:
         method = "interval"
-    if not bounded:
-        method = "lp"  # Qhull's duality and the interval finder need bounded regions
+    # Qhull's duality needs a bounded polytope: in an unbounded domain it takes only the
+    # regions with every vertex within QHULL_FAR * scale, the LP finder the others
+    far = None if bounded else QHULL_FAR * scale
     volumes = bool(options.get("volumes", k <= 2)) and bounded
     # regions whose facets are found per round (the LP finder checks the budget per region)
     batch_size = int(options.get("batch", 64 if method != "lp" else 8))
@@ -414,7 +421,7 @@ def lp_serial(
             done += 1
             Gr, hr = Gb[b], hb[b]
             if keep is None:
-                fac = find_facets(Gr, hr, points[i], scale, method, live[b])
+                fac = find_facets(Gr, hr, points[i], scale, method, live[b], far=far)
             else:
                 fac = facets_lp(Gr[keep], hr[keep], points[i], scale, candidates, box=box)
                 fac = dataclasses.replace(fac, rows=keep[fac.rows])
