@@ -64,3 +64,26 @@ def test_lemma_a_2_1_interpolates_any_points() -> None:
 def test_bad_slope() -> None:
     with pytest.raises(BooleanInputError):
         swaps_network(6, 2, negative_slope=1.0)
+
+
+@pytest.mark.parametrize("width", [2, 3, 4, 6])
+def test_deep_parity_networks_theorem_3_3_4(width: int) -> None:
+    from relu_regions.boolean import parity_network
+
+    for n in range(1, 12):
+        for slope in (0.0, 0.1):
+            res = parity_network(n, width=width, negative_slope=slope, encoding="pm1")
+            assert width ** res.depth >= n and (res.depth == 1 or width ** (res.depth - 1) < n)
+            assert res.network.hidden_widths == (width,) * res.depth
+            x = 2.0 * input_points(n) - 1.0
+            pred = res.network.forward(x).ravel() > 0
+            assert np.array_equal(pred, input_points(n).sum(axis=1) % 2 == 1), (n, width)
+            assert res.margin == pytest.approx(0.5, abs=1e-9)
+
+
+def test_deep_parity_refuses_too_small_nets() -> None:
+    from relu_regions.boolean import parity_network
+
+    with pytest.raises(BooleanInputError, match="n <= w"):
+        parity_network(10, width=3, depth=2)
+    assert parity_network(9, width=3, depth=2).verified

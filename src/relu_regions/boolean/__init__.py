@@ -5,7 +5,8 @@
 - Fourier-Walsh coefficients, degree, total influence and spectral entropy (:mod:`._fourier`);
 - the swaps value of eq. (3.10), by the dissertation's ordering enumeration and by our
   arrangement method (:mod:`._swaps`);
-- the width-s network of Theorem 3.3.2 (:mod:`._construct`);
+- the width-s network of Theorem 3.3.2 and the deep parity networks of Theorems
+  3.3.3-3.3.4 (:mod:`._construct`);
 - the n-D hypersphere-versus-hypershell problem and its width n+1 network (:mod:`._annulus`);
 - batched training of many small classifiers at once (:mod:`._training`).
 """
@@ -19,7 +20,14 @@ from ._annulus import (
     simplex_vertices,
     sphere_shell,
 )
-from ._construct import ENCODINGS, SwapsNetwork, interpolation_network, swaps_network
+from ._construct import (
+    ENCODINGS,
+    ParityNetwork,
+    SwapsNetwork,
+    interpolation_network,
+    parity_network,
+    swaps_network,
+)
 from ._fourier import FourierSpectrum, fourier_spectrum, walsh_coefficients
 from ._swaps import (
     SWAPS_METHODS,
@@ -56,6 +64,7 @@ __all__ = [
     "ENCODINGS",
     "FourierSpectrum",
     "NPNClasses",
+    "ParityNetwork",
     "SWAPS_METHODS",
     "Swaps",
     "SwapsNetwork",
@@ -76,6 +85,7 @@ __all__ = [
     "npn_classes",
     "paper_directions",
     "parity_code",
+    "parity_network",
     "shell_radii",
     "simplex_vertices",
     "sphere_shell",

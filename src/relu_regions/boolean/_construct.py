@@ -36,7 +36,14 @@ from ..network import Network
 from ._swaps import MAX_SWAPS_INPUTS, swaps
 from ._truth import BooleanInputError, _points, check_function, truth_table
 
-__all__ = ["SwapsNetwork", "ENCODINGS", "interpolation_network", "swaps_network"]
+__all__ = [
+    "SwapsNetwork",
+    "ParityNetwork",
+    "ENCODINGS",
+    "interpolation_network",
+    "swaps_network",
+    "parity_network",
+]
 
 
 def _encoding_01(n: int) -> tuple[FloatArray, FloatArray]:
@@ -170,4 +177,79 @@ def swaps_network(
         verified=verified,
         margin=float(np.min(np.abs(out))),
         weights={"W1": W1e.tolist(), "b1": b1e.tolist(), "W2": W2.tolist(), "b2": b2.tolist()},
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class ParityNetwork(FrozenResult):
+    """The width-``w``, depth-``l`` network of Theorems 3.3.3-3.3.4 for ``n``-parity.
+
+    ``verified`` is the check on all ``2^n`` inputs; ``sign_changes`` is ``w^l``, the number
+    of alternating regions the construction makes on ``[0, 1]``.
+    """
+
+    network: Network = dataclasses.field(metadata={"json": False})
+    n: int
+    width: int
+    depth: int
+    sign_changes: int
+    negative_slope: float
+    encoding: str
+    verified: bool
+    margin: float
+
+
+def parity_network(
+    n: int, *, width: int = 2, depth: int | None = None, negative_slope: float = 0.1,
+    encoding: str = "01",
+) -> ParityNetwork:
+    """Theorems 3.3.3-3.3.4: a depth-``l`` width-``w`` net solving ``n``-parity when ``n <= w^l``.
+
+    Each hidden layer is Lemma A.2.1's interpolant through ``(i/w, i mod 2)``, ``i = 0..w``:
+    a zigzag of ``w`` pieces mapping ``[0, 1]`` onto itself.  Composing ``l`` of them gives
+    ``w^l`` pieces with value ``k mod 2`` at ``t = k / w^l``; the input is ``t = (sum_i x_i)
+    / w^l`` (the number of ones, scaled) and the output ``zigzag(t) - 1/2``.  ``depth``
+    defaults to the smallest ``l`` with ``w^l >= n``.
+
+    Examples
+    --------
+    >>> res = parity_network(10, width=4)      # 4^2 = 16 >= 10
+    >>> res.depth, res.network.hidden_widths, res.verified
+    (2, (4, 4), True)
+    """
+    n = check_function(0, n, max_inputs=16)[1]
+    if width < 2:
+        raise BooleanInputError(f"the construction needs width >= 2, got {width}")
+    if depth is None:
+        depth = 1
+        while width**depth < n:
+            depth += 1
+    if depth < 1 or width**depth < n:
+        raise BooleanInputError(
+            f"width {width} and depth {depth} make {width ** max(depth, 0)} regions, fewer than "
+            f"the n + 1 = {n + 1} needed for {n}-parity (Theorem 3.3.4 needs n <= w^l)")
+    if not 0.0 <= negative_slope < 1.0:
+        raise BooleanInputError(f"negative_slope must lie in [0, 1), got {negative_slope}")
+    A_enc, c_enc = ENCODINGS[encoding](n)
+    knots = np.arange(width + 1) / width
+    a, kinks, d = interpolation_network(knots, (np.arange(width + 1) % 2).astype(float),
+                                        negative_slope=negative_slope)
+    scale = float(width**depth)
+    u = np.full(n, 1.0 / scale)
+    weights = [np.outer(np.ones(width), u @ A_enc)]
+    biases = [np.full(width, float(u @ c_enc)) - kinks]
+    for _ in range(depth - 1):
+        weights.append(np.outer(np.ones(width), a))
+        biases.append(np.full(width, d) - kinks)
+    weights.append(a[None, :])
+    biases.append(np.array([d - 0.5]))
+    net = Network(weights, biases, negative_slope=negative_slope, name=f"parity-{n}-{width}x{depth}")
+    pts = _points(n).astype(np.float64)
+    x = (pts - c_enc) @ np.linalg.inv(A_enc).T
+    out = net.forward(x).ravel()
+    target = pts.sum(axis=1) % 2 == 1
+    return ParityNetwork(
+        network=net, n=n, width=width, depth=depth, sign_changes=width**depth,
+        negative_slope=float(negative_slope), encoding=encoding,
+        verified=bool(np.all((out > 0) == target)), margin=float(np.min(np.abs(out))),
     )
