@@ -34,7 +34,7 @@ def _box(k: int) -> Box:
 
 
 def _rebuild(net: Network, weights: list[np.ndarray], biases: list[np.ndarray]) -> Network:
-    return Network(weights, biases, negative_slope=net.negative_slopes, output_relu=net.output_relu)
+    return net.replace_layers(weights, biases)  # same slopes and output_relu
 
 
 def layer_scaled(net: Network, c: float) -> Network:
@@ -195,3 +195,18 @@ def test_sample_sees_the_same_patterns_when_scaled(c):
         neuron_scaled(net, np.random.default_rng(0)), dom, method="sample", samples=20_000, seed=3
     )
     assert {p.tobytes() for p in got2.patterns} == {p.tobytes() for p in ref.patterns}
+
+
+# ---------------------------------------------------------------- LeakyReLU and output ReLU
+@pytest.mark.parametrize("kind", ["leaky", "output_relu"])
+def test_leaky_and_output_relu_counts_are_invariant(kind):
+    base_net = random_network([3, 5, 4, 1], seed=12, bias_std=0.1)
+    if kind == "leaky":
+        net = Network(base_net.weights, base_net.biases, negative_slope=0.1)
+    else:
+        net = Network(base_net.weights, base_net.biases, output_relu=True)
+    dom = _box(3)
+    base = _exact(net, dom, "lp")
+    rng = np.random.default_rng(12)
+    for other in (layer_scaled(net, 1e-6), layer_scaled(net, 1e6), neuron_scaled(net, rng), permuted(net, rng)):
+        assert _exact(other, dom, "lp") == base
