@@ -101,6 +101,8 @@ def plot_pruning_gain(
     ax2.set_ylim(-lim, lim)
     ax2.axhline(0.0, color=_MAROON, lw=0.5)
     ax2.set_ylabel("accuracy gain", color=_MAROON)
+    ax.set_zorder(ax2.get_zorder() + 1)  # the accuracy curves above the bars
+    ax.patch.set_visible(False)
     ax.legend(loc="lower left", fontsize=8)
     if title:
         ax.set_title(title, fontsize=9)
