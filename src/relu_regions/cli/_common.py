@@ -23,6 +23,8 @@ __all__ = [
     "load_points",
     "domain_or_default",
     "add_progress_argument",
+    "add_dask_argument",
+    "dask_scope",
     "DEFAULT_DOMAIN",
     "parse_int_list",
     "parse_float_list",
@@ -136,6 +138,26 @@ def domain_or_default(args: argparse.Namespace, net: Any) -> tuple[Any, str | No
     note = f"no --domain given: using {DEFAULT_DOMAIN} (every input coordinate in [-1, 1])"
     print(f"relu-regions {args.verb}: note: {note}", file=sys.stderr)
     return parse_domain(DEFAULT_DOMAIN, input_dim=net.input_dim), note
+
+
+def add_dask_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--dask",
+        metavar="SPEC",
+        help="run the parallel parts on Dask: local, local:N (N worker processes here) or a "
+        "scheduler address tcp://HOST:PORT (needs relu-regions[dask])",
+    )
+
+
+def dask_scope(args: argparse.Namespace) -> Any:
+    """A context manager giving the ``--dask`` executor (``None`` without ``--dask``)."""
+    import contextlib
+
+    if not getattr(args, "dask", None):
+        return contextlib.nullcontext(None)
+    from ..cluster import dask_executor
+
+    return dask_executor(args.dask)
 
 
 def add_progress_argument(p: argparse.ArgumentParser) -> None:

@@ -22,6 +22,7 @@ from ._store import (
     RunTask,
     atomic_write_text,
     run_all,
+    use_executor,
 )
 
 __all__ = [
@@ -31,4 +32,5 @@ __all__ = [
     "RunTask",
     "atomic_write_text",
     "run_all",
+    "use_executor",
 ]

@@ -11,12 +11,14 @@ command is run again, so an interrupted sweep loses at most the runs in progress
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
+import contextvars
 import hashlib
 import json
 import multiprocessing
 import os
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +26,15 @@ from typing import Any
 from .._budget import Budget, progress_bar
 from .._results import FrozenResult, to_jsonable
 
-__all__ = ["RunStore", "RunTask", "RunOutcome", "run_all", "atomic_write_text", "ExperimentResult"]
+__all__ = [
+    "RunStore",
+    "RunTask",
+    "RunOutcome",
+    "run_all",
+    "use_executor",
+    "atomic_write_text",
+    "ExperimentResult",
+]
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
@@ -116,6 +126,23 @@ def _call(task: RunTask) -> dict[str, Any]:
     return out
 
 
+_EXECUTOR: contextvars.ContextVar[Any] = contextvars.ContextVar("relu_regions_run_executor", default=None)
+
+
+@contextlib.contextmanager
+def use_executor(executor: Any) -> Iterator[Any]:
+    """Run every :func:`run_all` inside the block on ``executor`` (e.g. a Dask cluster's).
+
+    ``relu-regions experiment NAME --dask local:4`` uses this, so every experiment farms its
+    runs out without knowing about Dask.
+    """
+    token = _EXECUTOR.set(executor)
+    try:
+        yield executor
+    finally:
+        _EXECUTOR.reset(token)
+
+
 def run_all(
     store: RunStore,
     tasks: Sequence[RunTask],
@@ -124,12 +151,16 @@ def run_all(
     budget: Budget | None = None,
     progress: bool | None = None,
     desc: str = "runs",
+    executor: Any = None,
 ) -> RunOutcome:
     """Run the tasks whose records are not in ``store`` yet; return every record.
 
-    A time limit or Ctrl-C stops the sweep between runs (serial) or stops submitting new ones
+    Runs go to ``executor`` (any ``concurrent.futures.Executor``; default: the one set by
+    :func:`use_executor`), else to a pool of ``workers`` processes, else serially.  A time
+    limit or Ctrl-C stops the sweep between runs (serial) or stops submitting new ones
     (parallel); the records already written stay, and the outcome says why it stopped.
     """
+    executor = executor if executor is not None else _EXECUTOR.get()
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
     budget = budget or Budget(None)
@@ -141,7 +172,7 @@ def run_all(
     bar = progress_bar(total=len(todo), desc=desc, enabled=progress)
     try:
         with budget.catch_interrupt():
-            if workers == 1 or len(todo) <= 1:
+            if executor is None and (workers == 1 or len(todo) <= 1):
                 for i in todo:
                     if budget.stop:
                         break
@@ -152,11 +183,15 @@ def run_all(
                     bar.update(1)
             else:
                 ctx = multiprocessing.get_context("spawn")
-                with cf.ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+                fallback = int(getattr(executor, "_max_workers", 0) or 8)
+                slots = workers if executor is None else max(workers, fallback)
+                own = cf.ProcessPoolExecutor(workers, mp_context=ctx) if executor is None else None
+                with contextlib.ExitStack() as stack:
+                    pool = executor if own is None else stack.enter_context(own)
                     pending: dict[cf.Future[dict[str, Any]], int] = {}
                     queue = list(todo)
                     while queue or pending:
-                        while queue and len(pending) < workers and not budget.stop:
+                        while queue and len(pending) < slots and not budget.stop:
                             i = queue.pop(0)
                             pending[pool.submit(_call, tasks[i])] = i
                         if not pending:

@@ -13,10 +13,12 @@ import numpy as np
 
 from ...exceptions import ReluRegionsError
 from .._common import (
+    add_dask_argument,
     add_domain_argument,
     add_model_arguments,
     add_progress_argument,
     check_positive,
+    dask_scope,
     domain_or_default,
     load_model,
     load_points,
@@ -32,6 +34,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_model_arguments(p)
     add_domain_argument(p, required=False)
     add_progress_argument(p)
+    add_dask_argument(p)
     p.add_argument(
         "--method",
         default="auto",
@@ -55,6 +58,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
+    with dask_scope(args) as executor:
+        return _run(args, executor)
+
+
+def _run(args: argparse.Namespace, executor: Any) -> dict[str, Any]:
     from ...regions import ENGINES, enumerate_regions
 
     if args.method != "auto":
@@ -75,7 +83,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     if args.points:
         options["points"] = load_points(args.points, net.input_dim, what="--points")
     common = {"method": args.method, "time_limit": args.time_limit, "workers": args.workers,
-              "progress": args.progress}
+              "progress": args.progress, "executor": executor}
     extra: dict[str, Any] = {"domain": dom.to_dict()}
     if note:
         extra["domain_note"] = note

@@ -14,10 +14,12 @@ from typing import Any
 
 from ...exceptions import ReluRegionsError
 from .._common import (
+    add_dask_argument,
     add_domain_argument,
     add_model_arguments,
     add_progress_argument,
     check_positive,
+    dask_scope,
     domain_or_default,
     load_model,
     table,
@@ -41,9 +43,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="stop after S seconds and write what was found")
     p.add_argument("--workers", type=int, default=1, metavar="K", help="worker processes")
     add_progress_argument(p)
+    add_dask_argument(p)
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
+    with dask_scope(args) as executor:
+        return _run(args, executor)
+
+
+def _run(args: argparse.Namespace, executor: Any) -> dict[str, Any]:
     from ...regions import REGION_FILE_FORMATS, enumerate_regions, save_regions, summarize_linear
 
     if not str(args.output).lower().endswith(REGION_FILE_FORMATS):
@@ -54,7 +62,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     net = load_model(args)
     dom, note = domain_or_default(args, net)
     rs = enumerate_regions(net, dom, method=args.method, solver=args.solver, time_limit=args.time_limit,
-                           workers=args.workers, progress=args.progress, adjacency=bool(args.linear))
+                           workers=args.workers, progress=args.progress, adjacency=bool(args.linear),
+                           executor=executor)
     summary = rs.count.to_dict()
     labels = None
     if args.linear:

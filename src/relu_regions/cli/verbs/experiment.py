@@ -12,7 +12,7 @@ import pkgutil
 from types import ModuleType
 from typing import Any
 
-from .._common import HelpFormatter, plain_text, table
+from .._common import HelpFormatter, add_dask_argument, dask_scope, plain_text, table
 
 VERB = "experiment"
 HELP = "reproduce a paper's experiment (resumable; results.json + figures)"
@@ -38,6 +38,7 @@ def add_common_arguments(p: argparse.ArgumentParser) -> None:
                    help="stop after S seconds; finished runs are kept (default: none)")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="force the progress bar on or off (default: on when stderr is a terminal)")
+    add_dask_argument(p)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -59,7 +60,10 @@ def run(args: argparse.Namespace) -> Any:
         raise ReluRegionsError(f"--workers must be at least 1, got {args.workers}")
     if args.time_limit is not None and not args.time_limit > 0:
         raise ReluRegionsError(f"--time-limit must be positive, got {args.time_limit}")
-    return args._experiment.run(args)
+    from ...experiments import use_executor
+
+    with dask_scope(args) as executor, use_executor(executor):
+        return args._experiment.run(args)
 
 
 def render(result: Any, args: argparse.Namespace) -> str:
