@@ -172,3 +172,14 @@ def test_whole_space_counts_are_scale_invariant():
         scaled = Network([w * c for w in net.weights], [b * c ** (i + 1) for i, b in enumerate(net.biases)])
         res = count_regions(scaled, Space(3), method="lp")
         assert res.exact and res.regions == base.regions
+
+
+@pytest.mark.parametrize("c", [1e-3, 1e3])
+def test_whole_space_count_is_invariant_under_bias_scaling(c):
+    """Scaling every bias by ``c`` gives ``f_c(x) = c f(x / c)`` (Hanin & Rolnick 2019,
+    Lemma 6): the regions over ``R^n`` are the old ones dilated by ``c``, the same number."""
+    net = random_network([3, 5, 4, 1], seed=7, bias_std=1.0)
+    base = count_regions(net, Space(3), method="lp")
+    moved = Network(net.weights, [b * c for b in net.biases])
+    res = count_regions(moved, Space(3), method="lp")
+    assert base.exact and res.exact and res.regions == base.regions
