@@ -6,7 +6,7 @@ Agg canvas is made (safe in threads and without a display).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -80,8 +80,8 @@ def plot_region_tracking(
 
 def plot_series_band(
     ax: Any,
-    x: Sequence[float],
-    runs: Sequence[Sequence[float]],
+    x: Any,
+    runs: Any,
     *,
     label: str,
     color: str | None = None,
