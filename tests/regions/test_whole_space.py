@@ -183,3 +183,22 @@ def test_whole_space_count_is_invariant_under_bias_scaling(c):
     moved = Network(net.weights, [b * c for b in net.biases])
     res = count_regions(moved, Space(3), method="lp")
     assert base.exact and res.exact and res.regions == base.regions
+
+
+def test_unbounded_polyhedra_rays_and_workers():
+    net = random_network([3, 5, 1], seed=0, bias_std=1.0)
+    # a quadrant of a plane (a 2-D cone): lp agrees with geometric's projective closure
+    quadrant = {"type": "subspace", "points": [[0, 0, 0], [1, 0, 0], [0, 1, 0]], "coefficient_bounds": [0, None]}
+    lp = count_regions(net, quadrant, method="lp")
+    assert lp.exact and lp.regions == count_regions(net, quadrant, method="geometric").regions
+    # {x <= 1, y <= 1} in R^3 equals a large box cut the same way (it holds every vertex)
+    wedge = count_regions(net, {"type": "polytope", "A": [[1, 0, 0], [0, 1, 0]], "b": [1, 1]}, method="lp")
+    box = count_regions(net, Box([-1e3, -1e3, -1e3], [1, 1, 1e3]), method="lp")
+    assert wedge.exact and box.exact and wedge.regions == box.regions
+    # workers: an unbounded domain is traversed serially, and says so
+    res = count_regions(net, Space(3), method="lp", workers=2)
+    assert res.exact and res.regions == zaslavsky(5, 3)
+    assert "serial" in res.details["parallel"]
+    # a whole line is left to geometric
+    with pytest.raises(DomainError, match="geometric"):
+        count_regions(net, AffineSubspace([[0, 0, 0], [1, 2, 3]]), method="lp")
