@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from .._typing import FloatArray
+from .._typing import DomainLike, FloatArray, NetworkLike
 from ._base import new_axes, region_colors
 
 __all__ = ["plot_regions", "clip_convex_polygon", "class_pieces", "PLOT_COLORS"]
@@ -104,8 +104,8 @@ def _to_chart(rs: Any, X: Any) -> FloatArray:
 
 
 def plot_regions(
-    net: Any,
-    domain: Any = None,
+    net: NetworkLike,
+    domain: DomainLike | None = None,
     ax: Any = None,
     *,
     color: str = "pattern",

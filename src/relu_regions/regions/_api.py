@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from .._budget import Budget
-from .._typing import FloatArray
+from .._typing import DomainLike, FloatArray, NetworkLike
 from ..domain import Domain, parse_domain
 from ..exceptions import DimensionError, DomainError, UnknownChoiceError
 from ..network import Network, load_network
@@ -141,8 +141,8 @@ def _run(
 
 
 def count_regions(
-    net: Any,
-    domain: Any,
+    net: NetworkLike,
+    domain: DomainLike,
     *,
     method: str = "auto",
     time_limit: float | None = None,
@@ -190,8 +190,8 @@ def count_regions(
 
 
 def enumerate_regions(
-    net: Any,
-    domain: Any,
+    net: NetworkLike,
+    domain: DomainLike,
     *,
     method: str = "auto",
     time_limit: float | None = None,

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from .._typing import FloatArray, IntArray
+from .._typing import DomainLike, FloatArray, IntArray, NetworkLike
 from ..network import Network
 from ._adjacency import facet_between
 from ._api import enumerate_regions
@@ -155,8 +155,8 @@ def _labels_by_lp(regions: RegionSet, flat: FloatArray, tol: float) -> IntArray:
 
 
 def count_linear_regions(
-    net: Any,
-    domain: Any,
+    net: NetworkLike,
+    domain: DomainLike,
     *,
     method: str = "auto",
     time_limit: float | None = None,

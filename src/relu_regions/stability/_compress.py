@@ -32,12 +32,11 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from typing import Any
 
 import numpy as np
 
 from .._results import FrozenResult
-from .._typing import FloatArray, Seed
+from .._typing import DomainLike, FloatArray, NetworkLike, Seed
 from ..network import Network
 from ._setup import Setup, prepare
 from ._stable import ACTIVE, INACTIVE, StableNeurons, stable_neurons
@@ -86,8 +85,8 @@ class CompressionReport(FrozenResult):
 
 
 def compress(
-    net: Any,
-    domain: Any,
+    net: NetworkLike,
+    domain: DomainLike,
     *,
     stability: StableNeurons | None = None,
     method: str = "auto",

@@ -38,7 +38,7 @@ import numpy as np
 from .._budget import Budget
 from .._registry import Registry
 from .._results import FrozenResult
-from .._typing import FloatArray, Seed
+from .._typing import DomainLike, FloatArray, NetworkLike, Seed
 from ..solvers import solve
 from ._bounds import layer_bounds
 from ._crown import crown_layer
@@ -405,8 +405,8 @@ for _name, _help in (
 
 
 def stable_neurons(
-    net: Any,
-    domain: Any,
+    net: NetworkLike,
+    domain: DomainLike,
     *,
     method: str = "auto",
     time_limit: float | None = None,
