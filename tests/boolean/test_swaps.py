@@ -129,7 +129,7 @@ def test_unknown_method_and_too_many_inputs() -> None:
 
 
 @pytest.mark.slow
-def test_five_inputs_parity_and_chambers() -> None:  # ~3 minutes: 516 cone chambers by LP
+def test_five_inputs_parity_and_chambers() -> None:  # ~40 s: 516 cone chambers by LP
     assert len(cone_chambers(5)) == 516
     assert swaps(parity_code(5), 5).swaps == 5
 
