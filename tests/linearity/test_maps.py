@@ -119,3 +119,23 @@ def test_bad_input() -> None:
         local_affine_maps(net, [[np.nan, 0, 0]])
     with pytest.raises(ReluRegionsError):
         local_affine_maps(net, np.zeros((2, 3)), chunk_size=0)
+
+
+@pytest.mark.parametrize("widths", [[6, 9, 7, 2], [2, 9, 7, 5]])  # reverse and forward order
+def test_sparse_products_equal_dense(widths: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sparse weights (as converted convolutions have) go through CSR products: same maps."""
+    from relu_regions.linearity import _maps
+
+    rng = np.random.default_rng(0)
+    net = random_network(widths, seed=2)
+    Ws = [np.where(rng.uniform(size=w.shape) < 0.3, w, 0.0) for w in net.weights]
+    net = net.replace_layers(Ws, net.biases)
+    X = rng.normal(size=(25, widths[0]))
+    dense = local_affine_maps(net, X, chunk_size=4)
+    monkeypatch.setattr(_maps, "SPARSE_MIN_SIZE", 0)
+    monkeypatch.setattr(_maps, "SPARSE_DENSITY", 1.0)
+    assert all(op.sparse is not None for op in (_maps._Op(w) for w in net.weights))
+    sparse = local_affine_maps(net, X, chunk_size=4)
+    np.testing.assert_allclose(sparse.jacobians, dense.jacobians, atol=1e-13)
+    np.testing.assert_allclose(sparse.offsets, dense.offsets, atol=1e-13)
+    np.testing.assert_allclose(sparse.outputs, net(X), atol=1e-12)

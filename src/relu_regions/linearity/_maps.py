@@ -25,7 +25,9 @@ and, when asked for, the ``N * neurons`` bytes of patterns), one chunk of ``B`` 
     8 B \\,\\bigl(\\textstyle\\sum_l n_l + 2\\,m \\max_l n_l\\bigr)\\ \\text{bytes},\\qquad
     m = \\min(\\text{out}, \\text{in}) ,
 
-(the pre-activations of every layer and two running Jacobian products).  ``chunk_size=None``
+(the pre-activations of every layer and two running Jacobian products; weight matrices with
+few nonzeros, as converted convolutions and max-pool tournaments have, are multiplied as
+sparse matrices, :data:`SPARSE_DENSITY`).  ``chunk_size=None``
 picks ``B`` so this stays below ``memory_limit`` (default 256 MiB).  A 784-128-10 MLP on the
 10,000 MNIST test images thus needs ~0.63 GB for ``J`` plus <= 256 MiB of work space.
 """
@@ -203,25 +205,57 @@ def local_affine_maps(
     c = np.empty((N, n_out))
     y = np.empty((N, n_out))
     P = np.empty((N, net.num_neurons), dtype=bool) if patterns else None
+    ops = [_Op(layer.weight) for layer in net.layers]
     for s in range(0, N, B):
         e = min(s + B, N)
-        J[s:e], c[s:e], y[s:e], pats = _chunk(net, Xa[s:e], reverse)
+        J[s:e], c[s:e], y[s:e], pats = _chunk(net, ops, Xa[s:e], reverse)
         if P is not None:
             P[s:e] = pats
     return LocalMaps(J, c, y, P, chunk_size=B, order="reverse" if reverse else "forward")
 
 
+#: Weight matrices with at most this fraction of nonzeros (and at least ``SPARSE_MIN_SIZE``
+#: entries) are multiplied as scipy CSR matrices: converted convolutions and max-pool
+#: tournaments are dense ``Network`` layers with a few nonzeros per row.
+SPARSE_DENSITY = 0.05
+SPARSE_MIN_SIZE = 100_000
+
+
+class _Op:
+    """``W`` with the two products the chunks need: ``H W^T`` and ``M W`` (dense or CSR)."""
+
+    def __init__(self, W: FloatArray) -> None:
+        self.W = W
+        self.sparse = None
+        if W.size >= SPARSE_MIN_SIZE and np.count_nonzero(W) <= SPARSE_DENSITY * W.size:
+            from scipy.sparse import csr_matrix
+
+            self.sparse = (csr_matrix(W), csr_matrix(W.T))
+
+    def right_t(self, H: FloatArray) -> FloatArray:
+        """``H @ W.T`` for ``H`` of shape ``(rows, in)``."""
+        if self.sparse is None:
+            return H @ self.W.T
+        return np.asarray((self.sparse[0] @ H.T).T)
+
+    def left(self, M: FloatArray) -> FloatArray:
+        """``M @ W`` for ``M`` of shape ``(rows, out)``."""
+        if self.sparse is None:
+            return M @ self.W
+        return np.asarray((self.sparse[1] @ M.T).T)
+
+
 def _chunk(
-    net: Network, X: FloatArray, reverse: bool
+    net: Network, ops: list[_Op], X: FloatArray, reverse: bool
 ) -> tuple[FloatArray, FloatArray, FloatArray, BoolArray]:
     """One chunk: forward pass for the slopes ``d_l`` and offsets, then the Jacobian product."""
     h = X
     c: FloatArray | None = None
     ds: list[FloatArray] = []  # activation derivatives per layer (all-ones for an affine layer)
     pats: list[BoolArray] = []
-    for layer in net.layers:
-        z = h @ layer.weight.T + layer.bias
-        c = np.broadcast_to(layer.bias, z.shape).copy() if c is None else c @ layer.weight.T + layer.bias
+    for layer, op in zip(net.layers, ops, strict=True):
+        z = op.right_t(h) + layer.bias
+        c = np.broadcast_to(layer.bias, z.shape).copy() if c is None else op.right_t(c) + layer.bias
         if layer.slope is not None:
             act = z > 0
             d = np.where(act, 1.0, layer.slope)
@@ -237,13 +271,15 @@ def _chunk(
     if reverse:  # row-vector products from the output end: one (B*out, n) @ (n, m) GEMM per layer
         M = ds[-1][:, :, None] * layers[-1].weight[None, :, :]  # (B, out, n_L)
         out = M.shape[1]
-        for layer, d in zip(layers[-2::-1], ds[-2::-1], strict=True):
-            M = ((M * d[:, None, :]).reshape(B * out, -1) @ layer.weight).reshape(B, out, -1)
+        for op, d in zip(ops[-2::-1], ds[-2::-1], strict=True):
+            M = op.left((M * d[:, None, :]).reshape(B * out, -1)).reshape(B, out, -1)
         J = M
     else:  # column products from the input end: (B, n_l, in) intermediates
         M = ds[0][:, :, None] * layers[0].weight[None, :, :]  # (B, n_1, in)
-        for layer, d in zip(layers[1:], ds[1:], strict=True):
-            M = d[:, :, None] * np.matmul(layer.weight, M)
+        n_in = M.shape[2]
+        for op, d in zip(ops[1:], ds[1:], strict=True):  # W @ M per sample = (M^T W^T)^T
+            Mt = M.transpose(0, 2, 1).reshape(B * n_in, -1)
+            M = d[:, :, None] * op.right_t(Mt).reshape(B, n_in, -1).transpose(0, 2, 1)
         J = M
     pat = np.concatenate(pats, axis=1) if pats else np.zeros((X.shape[0], 0), dtype=bool)
     assert c is not None  # a network has at least one layer
