@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from relu_regions import load_network, random_network, save_network
-from relu_regions.cli import EXIT_USAGE, main
+from relu_regions.cli import EXIT_PARTIAL, EXIT_USAGE, main
 
 
 def run_json(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict]:
@@ -44,3 +44,11 @@ def test_prune_cli_fine_tune_and_errors(tmp_path: Path, capsys: pytest.CaptureFi
         rc = main(["prune", str(model), *bad, "-o", str(tmp_path / "x.npz"), "--json"])
         assert rc == EXIT_USAGE
         assert "error" in json.loads(capsys.readouterr().out)
+
+
+def test_prune_cli_time_limit_is_partial(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    model = save_network(random_network([64, 24, 16, 10], seed=4), tmp_path / "m.npz")
+    rc, d = run_json(capsys, "prune", str(model), "--density", "0.01", "--rank-estimator", "sampled",
+                     "--time-limit", "0.001", "-o", str(tmp_path / "p.npz"))
+    assert rc == EXIT_PARTIAL and d["partial"]
+    assert d["bound_log10"] >= d["uniform_bound_log10"] and sum(d["layer_nonzeros"]) == d["parameters_kept"]

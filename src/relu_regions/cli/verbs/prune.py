@@ -61,6 +61,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     res = prune(net, args.density, strategy=args.strategy, layers=layers, include_output=args.include_output,
                 rank_estimator=args.rank_estimator, seed=args.seed, time_limit=args.time_limit)
     out = res.to_dict()
+    out["partial"] = bool(res.details.get("partial", False))  # --time-limit stopped the search
     pruned = res.network
     if args.fine_tune:
         data = load_dataset(args.fine_tune, seed=args.seed)
