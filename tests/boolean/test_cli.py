@@ -46,6 +46,8 @@ def test_construct_saves_a_network_that_classifies(tmp_path: Path) -> None:
             "-o", str(out), "--json")
     doc = json.loads(p.stdout)
     assert doc["verified"] and doc["width"] == 5
+    assert json.loads(cli("construct", "--function", "1785", "--inputs", "4", "--minimal",
+                          "--json").stdout)["width"] == 4
     net = load_network(out)
     pred = net.forward(2.0 * input_points(4) - 1).ravel() > 0
     assert (pred == (truth_table(1785, 4) == 1)).all()

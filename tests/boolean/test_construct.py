@@ -87,3 +87,19 @@ def test_deep_parity_refuses_too_small_nets() -> None:
     with pytest.raises(BooleanInputError, match="n <= w"):
         parity_network(10, width=3, depth=2)
     assert parity_network(9, width=3, depth=2).verified
+
+
+@pytest.mark.parametrize("slope", [0.01, 0.1, 0.5])
+def test_minimal_width_s_minus_one_for_leaky(slope: float) -> None:
+    for n, codes in ((3, range(256)), (4, npn_classes(4).representatives)):
+        for code in codes:
+            res = swaps_network(code, n, negative_slope=slope, encoding="pm1", minimal=True)
+            expected = res.swaps - 1 if res.swaps >= 3 else max(res.swaps, 1)
+            assert res.width == expected == res.network.hidden_widths[0]
+            assert np.array_equal(predict(res, n, "pm1"), truth_table(code, n) == 1), code
+
+
+def test_minimal_keeps_width_s_for_relu() -> None:
+    res = swaps_network(7140, 4, negative_slope=0.0, minimal=True)
+    assert res.width == 5 and res.verified
+    assert swaps_network(parity_code(3), 3, minimal=True).width == 2  # 3-parity, swaps 3

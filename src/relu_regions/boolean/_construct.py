@@ -31,7 +31,7 @@ import numpy as np
 
 from .._registry import Registry
 from .._results import FrozenResult
-from .._typing import FloatArray
+from .._typing import FloatArray, IntArray
 from ..network import Network
 from ._swaps import MAX_SWAPS_INPUTS, swaps
 from ._truth import BooleanInputError, _points, check_function, truth_table
@@ -110,10 +110,56 @@ class SwapsNetwork(FrozenResult):
     weights: dict[str, list[list[float]] | list[float]]
 
 
+def _minimal_line_network(
+    lo: FloatArray, hi: FloatArray, run_cls: IntArray, alpha: float
+) -> tuple[FloatArray, FloatArray, FloatArray, float]:
+    """``s - 1`` leaky nodes with ``s`` sign changes along the line (``s >= 3``, ``alpha > 0``).
+
+    Returns ``(orientation, kinks, c, d)`` for ``v(t) = d + sum_i c_i lrelu(o_i (t - t_i))``.
+    A node's output weight ``c_i`` changes the slope by ``(1 - alpha) c_i`` at its kink
+    whichever way it faces; the left ray has slope ``alpha C_+ - C_-`` (sums of ``c`` over
+    the right- and left-facing nodes).  With the first and last kinks at the outer ends of
+    runs 1 and ``s - 1``, the two rays only need slopes steep enough to cross zero inside the
+    outer gaps, which leaves room for that relation: all nodes face right when ``k = s - 1``
+    is even, the first faces left when ``k`` is odd.
+    """
+    s = len(lo) - 1
+    k = s - 1
+    t = np.array([lo[1]] + [(lo[j] + hi[j]) / 2.0 for j in range(2, k)] + [hi[k]])
+    v = np.empty(k)
+    v[0] = 1.0 if run_cls[1] == 1 else -1.0
+    for j in range(1, k):  # zero crossing at the middle of gap j + 1
+        c_mid = (hi[j] + lo[j + 1]) / 2.0
+        v[j] = -v[j - 1] * (t[j] - c_mid) / (c_mid - t[j - 1])
+    m = np.empty(k + 1)
+    m[1:k] = np.diff(v) / np.diff(t)
+    low0 = abs(v[0]) / (t[0] - hi[0])
+    lowk = abs(v[-1]) / (lo[s] - t[-1])
+    orient = np.ones(k)
+    if k % 2 == 0:
+        m0 = max(2.0 * low0, 2.0 * alpha * lowk)
+        mk = m0 / alpha
+    else:
+        orient[0] = -1.0
+        m0 = max(2.0 * low0, 2.0 * lowk)
+        mk = (1.0 + alpha) * abs(m[1]) / alpha + m0
+    m[0] = np.sign(v[0]) * m0
+    m[k] = -np.sign(v[-1]) * mk
+    c = np.diff(m) / (1.0 - alpha)
+    pre = orient * (t[0] - t)
+    d = float(v[0] - c @ np.maximum(pre, alpha * pre))
+    return orient, t, c, d
+
+
 def swaps_network(
-    code: int, n: int, *, negative_slope: float = 0.1, encoding: str = "01"
+    code: int, n: int, *, negative_slope: float = 0.1, encoding: str = "01",
+    minimal: bool = False,
 ) -> SwapsNetwork:
     """Build the width-``swaps(f)`` network of Theorem 3.3.2 for ``code`` and verify it.
+
+    With ``minimal=True`` and a leak ``alpha > 0``, a function with swaps ``s >= 3`` gets
+    width ``s - 1`` instead (the count of Sec. 3.3.2's text: one more sign change than
+    nodes, see :func:`_minimal_line_network`); ReLU and ``s <= 2`` keep width ``s``.
 
     Examples
     --------
@@ -122,6 +168,8 @@ def swaps_network(
     (4, True)
     >>> swaps_network(7140, 4, negative_slope=0.0, encoding="pm1").width
     5
+    >>> swaps_network(7140, 4, minimal=True).width, swaps_network(7140, 4, minimal=True).verified
+    (4, True)
     """
     code, n = check_function(code, n, max_inputs=MAX_SWAPS_INPUTS)
     if not 0.0 <= negative_slope < 1.0:
@@ -143,6 +191,11 @@ def swaps_network(
     if len(starts) == 1:  # constant function: one neuron, zero output weight
         W1, b1 = u[None, :], np.zeros(1)
         W2, b2 = np.zeros((1, 1)), np.array([1.0 if run_cls[0] else -1.0])
+    elif minimal and negative_slope > 0 and len(starts) >= 4:
+        orient, kinks, cw, d = _minimal_line_network(lo, hi, run_cls, float(negative_slope))
+        W1 = orient[:, None] * u[None, :]
+        b1 = -orient * kinks
+        W2, b2 = cw[None, :], np.array([d])
     else:
         centres = (lo + hi) / 2.0
         centres[0] = lo[0]

@@ -57,6 +57,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="leak of the hidden layer (default 0.1; 0 gives ReLU)")
     q.add_argument("--encoding", default="01", metavar="01|pm1",
                    help="inputs in {0,1}^n (01, default) or {-1,1}^n (pm1)")
+    q.add_argument("--minimal", action="store_true",
+                   help="width s - 1 for swaps s >= 3 with a leak > 0 (default: width s)")
     q.add_argument("-o", "--output", metavar="FILE", help="save the network (.npz, .onnx, .pt)")
     for q in sub.choices.values():
         q.add_argument("--json", action="store_true", help="print one JSON document on stdout")
@@ -85,7 +87,7 @@ def run(args: argparse.Namespace) -> Any:
     if args.action == "fourier":
         return b.fourier_spectrum(args.function, args.inputs)
     res = b.swaps_network(args.function, args.inputs, negative_slope=args.negative_slope,
-                          encoding=args.encoding)
+                          encoding=args.encoding, minimal=args.minimal)
     out = res.to_dict()
     if args.output:
         from ...network import save_network
