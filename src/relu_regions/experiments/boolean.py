@@ -208,8 +208,9 @@ def run_boolean(
                 "quantity": "3x1 leaky nets solve every class at least once (Sec. 3.4.2)",
                 "paper": "222/222 (100 trials)", "ours": f"{solved}/222 ({seeds} trials)",
                 "agrees": solved == 222,
-                "note": "fewer trials can only miss classes; swaps 5 classes need width 5 "
-                        "in the 1-D construction yet width 3 solves them"})
+                "note": "fewer trials can only miss classes; along a line the swaps-5 "
+                        "classes need width 4 (leaky) or 5 (Thm 3.3.2), yet width 3 solves "
+                        "them"})
         for key in ("3", "2x2", "4"):
             if key in npn and f"{key}-relu" in npn:
                 lk = float(np.mean(npn[key]["successes"]) / seeds)
