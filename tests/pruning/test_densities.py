@@ -8,6 +8,7 @@ import pytest
 
 from relu_regions.bounds import cai2023_bound
 from relu_regions.pruning import PruningError, choose_densities, layer_sizes, uniform_counts
+from relu_regions.pruning._densities import TIE_LOG10
 
 
 def brute_force(widths: list[int], p: float) -> float:
@@ -25,7 +26,7 @@ def brute_force(widths: list[int], p: float) -> float:
                                            ([3, 2, 2, 2], 0.4)])
 def test_optimize_finds_the_exhaustive_optimum(widths: list[int], p: float) -> None:
     c = choose_densities(widths, p, strategy="optimize")
-    assert c.bound_log10 == pytest.approx(brute_force(widths, p), abs=1e-12)
+    assert c.bound_log10 == pytest.approx(brute_force(widths, p), abs=TIE_LOG10)
     assert sum(c.layer_nonzeros) == c.parameters_kept == sum(uniform_counts(layer_sizes(widths), p))
 
 
@@ -39,7 +40,7 @@ def test_budget_and_never_below_uniform_or_two_layer(widths: list[int], p: float
         assert sum(c.layer_nonzeros) == c.parameters_kept == uni.parameters_kept
         assert c.uniform_bound_log10 == uni.bound_log10
     assert opt.bound_log10 >= uni.bound_log10
-    assert opt.bound_log10 >= two.bound_log10
+    assert opt.bound_log10 >= two.bound_log10 - TIE_LOG10
     # the reported bound is the bound at the realised integer densities
     assert opt.bound_log10 == pytest.approx(cai2023_bound(widths, list(opt.layer_densities)).log10, abs=1e-12)
 
@@ -47,9 +48,10 @@ def test_budget_and_never_below_uniform_or_two_layer(widths: list[int], p: float
 def test_optimize_returns_uniform_when_nothing_is_strictly_better() -> None:
     c = choose_densities([8, 4, 4], 1.0)  # density 1: the only feasible point
     assert c.layer_nonzeros == (32, 16) and c.details.get("winner", "uniform") == "uniform"
-    flat = choose_densities([784, 400, 400], 0.5)  # binomial bound saturated: flat near uniform
-    if flat.bound_log10 == flat.uniform_bound_log10:
-        assert flat.layer_densities == (0.5, 0.5)
+    # binomial bound saturated: other splits tie with uniform up to rounding noise (~1e-14)
+    for widths, p in (([784, 400, 400], 0.5), ([784, 100, 100], 0.03), ([784, 100, 100], 0.1)):
+        flat = choose_densities(widths, p)
+        assert flat.details["winner"] == "uniform" and flat.layer_densities == (p, p)
 
 
 def test_two_layer_procedure_follows_the_paper() -> None:

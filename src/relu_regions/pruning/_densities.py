@@ -29,8 +29,9 @@ distributions ``binomial`` or ``sampled``).  Strategies (:data:`DENSITY_STRATEGI
     several starts (uniform, the two-layer answer when there are two layers, and each layer
     halved/doubled), then an exact-budget pattern search on the integer counts (moving
     ``s`` weights between two layers, halving ``s`` until one weight); the best of these,
-    the two-layer answer and uniform is returned, uniform unless something is strictly
-    higher, so it is never below uniform's bound and never below the two-layer answer.
+    the two-layer answer and uniform is returned, uniform unless something is higher by more
+    than :data:`TIE_LOG10` (``1e-9`` in ``log10``: floating-point ties), so it is never below
+    uniform's bound and never below the two-layer answer by more than that tie tolerance.
 
 Every strategy returns integer counts summing exactly to ``K``; bounds are evaluated at the
 realised densities :math:`k_l / m_l`.
@@ -59,6 +60,9 @@ __all__ = ["DensityChoice", "choose_densities", "DENSITY_STRATEGIES", "BoundObje
 TWO_LAYER_SAMPLES = 20
 #: Largest number of bound evaluations of the ``optimize`` strategy.
 MAX_EVALUATIONS = 4000
+#: Gains in ``log10`` of the bound at most this large are floating-point ties (the bound of a
+#: 784-100-100 net is ~59.93 in log10; rounding noise is ~1e-14): ``optimize`` keeps uniform.
+TIE_LOG10 = 1e-9
 
 
 class BoundObjective:
@@ -316,13 +320,15 @@ def _optimize(obj: BoundObjective, uni: Counts, total: int) -> tuple[Counts, dic
     best_name = max(candidates, key=lambda n: obj.of_counts(candidates[n]))
     polished = _pattern_search(obj, total, candidates[best_name])
     candidates["pattern search"] = polished
-    # uniform unless something is strictly higher; then the highest (first on ties)
+    # the highest (first on ties); uniform unless that beats it by more than a rounding tie
     u = obj.of_counts(uni)
     winner, win_val = "uniform", u
     for n, c in candidates.items():
         v = obj.of_counts(c)
         if v > win_val:
             winner, win_val = n, v
+    if win_val - u <= TIE_LOG10:
+        winner = "uniform"
     table = {n: {"counts": list(c), "log10": obj.of_counts(c)} for n, c in candidates.items()}
     details = {"winner": winner, "starts": runs, "candidates": table}
     return candidates[winner], details
