@@ -273,10 +273,19 @@ def _curves(
     return ep, Y, A
 
 
+def plot_series_band(ax: Any, x: Any, runs: Any, *, label: str) -> Any:
+    """Mean over runs with a +-1 standard deviation band (the paper's figures); returns the line."""
+    Y = np.asarray(runs, dtype=float)
+    m = Y.mean(axis=0)
+    (line,) = ax.plot(x, m, label=label, lw=1.6)
+    if len(Y) > 1:
+        s = Y.std(axis=0)
+        ax.fill_between(x, m - s, m + s, color=line.get_color(), alpha=0.2, lw=0)
+    return line
+
+
 def _figure(fig: str, records: Sequence[Mapping[str, Any]], out: Path, figures: Sequence[str]) -> Path | None:
     from matplotlib.figure import Figure
-
-    from ..plot._training import plot_series_band
 
     sweeps: list[str | None] = ["lr", "scale"] if fig == "6" else [None]
     groups = [_groups(records, fig, s, figures) for s in sweeps]

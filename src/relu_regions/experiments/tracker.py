@@ -322,9 +322,9 @@ class RegionTracker:
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
         """Regions against step (mean over domains, min-max band, one thin line per domain).
 
-        See :func:`relu_regions.plot._training.plot_region_tracking` for ``kwargs``.
+        See :func:`relu_regions.plot.plot_region_tracking` for ``kwargs``.
         """
-        from ..plot._training import plot_region_tracking
+        from ..plot import plot_region_tracking
 
         return plot_region_tracking(self.table(), ax=ax, **kwargs)
 

@@ -43,6 +43,7 @@ from ._linearity import (
 from ._pruning import plot_density_curve, plot_pruning_gain
 from ._regions import PLOT_COLORS, class_pieces, clip_convex_polygon, plot_regions
 from ._summaries import plot_bounds, plot_stability
+from ._training import plot_region_tracking
 
 __all__ = [
     "plot_metric_strip",
@@ -63,6 +64,7 @@ __all__ = [
     "plot_coefficient_scatter",
     "plot_density_curve",
     "plot_pruning_gain",
+    "plot_region_tracking",
     "PLOT_COLORS",
     "class_pieces",
     "clip_convex_polygon",

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["plot_region_tracking", "plot_series_band", "training_axes"]
+__all__ = ["plot_region_tracking", "training_axes"]
 
 
 def training_axes(ax: Any = None, *, width: float = 6.4, height: float = 4.2) -> Any:
@@ -76,21 +76,3 @@ def plot_region_tracking(
     ax.set_ylabel("regions (exact)" if exact.all() else "regions (open: lower bounds)")
     ax.legend(fontsize="small")
     return ax
-
-
-def plot_series_band(
-    ax: Any,
-    x: Any,
-    runs: Any,
-    *,
-    label: str,
-    color: str | None = None,
-) -> Any:
-    """Mean over runs with a +-1 standard deviation band (H&R's figures); returns the line."""
-    Y = np.asarray(runs, dtype=float)
-    m = Y.mean(axis=0)
-    (line,) = ax.plot(x, m, label=label, color=color, lw=1.6)
-    if len(Y) > 1:
-        s = Y.std(axis=0)
-        ax.fill_between(x, m - s, m + s, color=line.get_color(), alpha=0.2, lw=0)
-    return line
