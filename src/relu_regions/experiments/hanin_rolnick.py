@@ -273,11 +273,11 @@ def _curves(
     return ep, Y, A
 
 
-def plot_series_band(ax: Any, x: Any, runs: Any, *, label: str) -> Any:
+def plot_series_band(ax: Any, x: Any, runs: Any, *, label: str, color: str | None = None) -> Any:
     """Mean over runs with a +-1 standard deviation band (the paper's figures); returns the line."""
     Y = np.asarray(runs, dtype=float)
     m = Y.mean(axis=0)
-    (line,) = ax.plot(x, m, label=label, lw=1.6)
+    (line,) = ax.plot(x, m, label=label, lw=1.6, color=color)
     if len(Y) > 1:
         s = Y.std(axis=0)
         ax.fill_between(x, m - s, m + s, color=line.get_color(), alpha=0.2, lw=0)
@@ -298,10 +298,11 @@ def _figure(fig: str, records: Sequence[Mapping[str, Any]], out: Path, figures: 
     for gi, g in enumerate(groups):
         ax = axes[gi] if fig == "6" else axes[0]
         acc_ax = axes[-1]
-        for label, runs in g.items():
+        for ci, (label, runs) in enumerate(g.items()):
             ep, Y, A = _curves(runs, domain=0 if fig in ("5", "6") else None)
-            line = plot_series_band(ax, ep, Y, label=label)
-            acc_ax.plot(A.mean(0), Y.mean(0), "o-", ms=2, color=line.get_color(), label=label)
+            line = plot_series_band(ax, ep, Y, label=label, color=f"C{ci + 4 * gi}")
+            acc_ax.plot(A.mean(0), Y.mean(0), "o-" if gi == 0 else "s--", ms=2, color=line.get_color(),
+                        label=label)
             if fig == "3":
                 ref = runs[0]["neurons"] ** 2 / 2
                 ax.axhline(ref, ls="--", lw=0.8, color=line.get_color())
