@@ -6,7 +6,9 @@ same number of weights (``bound``, any number of layers; ``two-layer``, the pape
 procedure), global magnitude pruning (``global``) or random pruning (``random``).  By
 default every fully connected layer but the output layer is pruned; for a converted CNN
 (convolutions unrolled into dense layers) name the fully connected layers with
-``--layers`` (e.g. ``--layers -3,-2``).  ``--fine-tune DATASET --epochs N`` then trains
+``--layers`` (e.g. ``--layers=-3,-2``; after max pooling the first of them is fused with the
+last pooling step, so prune the ``nn.Module`` in Python to prune its own ``Linear`` layers).
+``--fine-tune DATASET --epochs N`` then trains
 the pruned model with SGD, pruned weights held at zero.
 """
 
@@ -30,7 +32,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--strategy", default="bound",
                    help="uniform, bound (default), two-layer, global or random")
     p.add_argument("--layers", metavar="I,J", default=None,
-                   help="indices of the layers to prune (default: all but the output layer)")
+                   help="indices of the layers to prune, e.g. --layers=-3,-2 "
+                   "(default: all but the output layer)")
     p.add_argument("--include-output", action="store_true", help="prune the output layer too")
     p.add_argument("--rank-estimator", default="binomial", help="binomial (default) or sampled")
     p.add_argument("--seed", type=int, default=0,
