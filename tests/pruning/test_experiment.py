@@ -42,7 +42,7 @@ def test_bad_settings() -> None:
 
 @pytest.mark.slow
 def test_bigger_experiment_reproduces_the_low_density_gain(tmp_path: Path) -> None:
-    """2x100 on mnist-5k at the densities where uniform pruning hurts (about 3 min on 2 cores)."""
+    """2x100 on mnist-5k at the densities where uniform pruning hurts (about 40 s on one core)."""
     res = run_pruning(tmp_path, data="mnist-5k", widths=(100,), archs=(), densities=(1.0, 0.001, 0.0005),
                       regions=False, progress=False)
     acc = json.loads(Path(res.results_file).read_text())["accuracy"]["2x100"]
