@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-__all__ = ["Budget", "progress_bar", "stop_requested"]
+__all__ = ["Budget", "progress_bar", "stop_requested", "request_stop_all"]
 
 #: Budgets currently inside :meth:`Budget.catch_interrupt`, innermost last.  Solver callbacks
 #: poll :func:`stop_requested`, so a Ctrl-C or a time limit reaches a MILP deep in C code.
@@ -26,6 +26,12 @@ _ACTIVE: list[Budget] = []
 def stop_requested() -> bool:
     """Whether any budget inside :meth:`Budget.catch_interrupt` asks to stop (time or Ctrl-C)."""
     return any(b.stop for b in _ACTIVE)
+
+
+def request_stop_all(reason: str = "interrupted") -> None:
+    """Ask every budget inside :meth:`Budget.catch_interrupt` to stop (a solver saw Ctrl-C)."""
+    for b in _ACTIVE:
+        b.request_stop(reason)
 
 
 class Budget:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from .._budget import request_stop_all
 from .._deps import available
 from .._registry import Registry
 from ._base import MILP, STATUSES, SolveResult
@@ -88,7 +89,7 @@ def solve(
     (True, True)
     """
     backend = SOLVERS[solver]
-    return backend(
+    result = backend(
         problem,
         time_limit=time_limit,
         mip_gap=mip_gap,
@@ -96,6 +97,11 @@ def solve(
         objective_stop=objective_stop,
         bound_stop=bound_stop,
     )
+    if result.status == "interrupted" and solver != "highs":
+        # SCIP and Gurobi catch Ctrl-C themselves and return "interrupted": pass it on to the
+        # caller's budget so the whole computation stops and labels its result partial
+        request_stop_all("interrupted")
+    return result
 
 
 def solve_lp(
