@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from .._budget import Budget
+from .._budget import Budget, progress_bar
 from .._typing import BoolArray, FloatArray
 from ..domain import Chart, chart_sampler
 from ..exceptions import DimensionError
@@ -52,7 +52,14 @@ def sample_engine(
         batches = (T[i : i + _BATCH] for i in range(0, len(T), _BATCH))
     else:
         batches = uniform_batches(G, h, n, seed=options.get("seed", 0))
-    found = collect_patterns(net, batches, budget)
+    total = len(points) if points is not None else n
+    # points are drawn and classified in batches of _BATCH, so memory stays bounded however
+    # large n is; the time limit and Ctrl-C are checked between batches
+    bar = progress_bar(total=total, desc="sample: points", unit=" pts", enabled=options.get("progress"))
+    try:
+        found = collect_patterns(net, (_counted(b, bar) for b in batches), budget)
+    finally:
+        bar.close()
     return EngineResult(
         patterns=found.patterns,
         points=found.points,
@@ -64,6 +71,11 @@ def sample_engine(
             "given_points": points is not None,
         },
     )
+
+
+def _counted(batch: FloatArray, bar: Any) -> FloatArray:
+    bar.update(len(batch))
+    return batch
 
 
 def uniform_batches(G: FloatArray, h: FloatArray, n: int, *, seed: Any = 0) -> Iterator[FloatArray]:
