@@ -119,3 +119,19 @@ def test_local_affine_matches_forward_and_pattern_map(widths, seed, slope, outpu
         y = x[i] + 1e-9 * rng.normal(size=widths[0])
         if all((np.sign(a) == np.sign(b)).all() for a, b in zip(net.preactivations(y), net.preactivations(x[i]), strict=True)):
             np.testing.assert_allclose(J[i] @ y + c[i], net.forward(y), atol=1e-8)
+
+
+def test_networks_pickle_by_value():
+    import pickle
+
+    from relu_regions import Network, load_default_model
+
+    nets = [
+        load_default_model(),
+        Network([np.ones((2, 3)), np.ones((1, 2))], [np.zeros(2), np.zeros(1)], negative_slope=0.1,
+                output_relu=True, input_shape=(3,), name="leaky"),
+    ]
+    for net in nets:
+        back = pickle.loads(pickle.dumps(net))
+        assert back.allclose(net, rtol=0) and back.input_shape == net.input_shape and back.name == net.name
+        assert back.output_relu == net.output_relu and back.negative_slopes == net.negative_slopes

@@ -67,6 +67,13 @@ def _readonly(a: Any, name: str) -> FloatArray:
     return arr
 
 
+def _rebuild_network(
+    weights: Any, biases: Any, slopes: Any, output_relu: bool, input_shape: Any, name: str
+) -> Network:
+    return Network(weights, biases, negative_slope=slopes, output_relu=output_relu,
+                   input_shape=input_shape, name=name)
+
+
 class NetworkSummary(dict):  # type: ignore[type-arg]
     """A network's architecture facts: a plain ``dict`` that prints as a table.
 
@@ -202,6 +209,22 @@ class Network:
 
     def __setattr__(self, key: str, value: Any) -> None:
         raise AttributeError("Network is immutable; build a new one instead")
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """Pickle by value (process pools, Dask): rebuilt through the validating constructor."""
+        layers = self._layers
+        slopes = [float(layer.slope or 0.0) for layer in layers[:-1]]
+        return (
+            _rebuild_network,
+            (
+                [layer.weight for layer in layers],
+                [layer.bias for layer in layers],
+                slopes,
+                self.output_relu,
+                self.input_shape,
+                self.name,
+            ),
+        )
 
     # ------------------------------------------------------------------ structure
     @property
