@@ -138,3 +138,12 @@ def test_pieces_1d_merges_equal_neighbours() -> None:
     p = pieces_1d(net, (-1.0, 1.0))
     assert p.activation_regions == 3 and p.linear_pieces == 2  # the third neuron splits nothing visible
     np.testing.assert_allclose(p.breakpoints, [0.0])
+
+
+def test_time_limit_gives_a_labelled_partial_result() -> None:
+    net = random_network([10, 64, 64, 64, 3], seed=0)
+    A, B, C = np.random.default_rng(0).normal(size=(3, 10)) * 3
+    cs = cross_section(net, A, B, C, time_limit=0.05, grid=8)
+    assert cs.partial and not cs.exact and cs.stop_reason == "time_limit"
+    assert cs.linear_regions is None and cs.regions >= 1 and cs.grid_regions is not None
+    assert cs.to_dict()["partial"] is True

@@ -252,7 +252,8 @@ class CrossSection(FrozenResult):
     """Exact regions of a network on a window of the plane through ``A, B, C`` (Ch. 6).
 
     ``regions`` is the exact number of activation regions in the window (``exact``), with
-    ``linear_regions`` after merging neighbours with equal maps; ``grid_regions`` and
+    ``linear_regions`` after merging neighbours with equal maps (``None`` for a partial
+    result: a time limit stopped the enumeration); ``grid_regions`` and
     ``grid_pattern_regions`` the grid method's counts (``None`` without ``grid``).
     ``origin`` is ``A``; ``axes`` the two orthonormal rows of eq. (6.2); ``window`` is
     ``[a_min, a_max, b_min, b_max]`` in those axes; ``anchors`` the plane coordinates of
@@ -262,7 +263,7 @@ class CrossSection(FrozenResult):
 
     regions: int
     exact: bool
-    linear_regions: int
+    linear_regions: int | None
     grid_regions: int | None
     grid_pattern_regions: int | None
     grid: int | None
@@ -370,7 +371,9 @@ def cross_section(
         allv = np.vstack(polys) if polys else np.zeros((1, 2))
         win = (allv[:, 0].min(), allv[:, 0].max(), allv[:, 1].min(), allv[:, 1].max())
     win = (float(win[0]), float(win[1]), float(win[2]), float(win[3]))
-    lin = linear_region_labels(rs) if len(rs) else np.zeros(0, dtype=np.int64)
+    # linear regions need the engine's adjacency (a complete result); without it the LP
+    # fallback would test facets of every map group, far too slow for a partial enumeration
+    lin = linear_region_labels(rs) if len(rs) and rs.adjacency is not None else None
     Jt, ct = chart_affine_maps(rs.net_t, rs.patterns)
     n_cls = max(net.output_dim, 2)
     per_class = np.zeros(n_cls, dtype=np.int64)
@@ -389,7 +392,8 @@ def cross_section(
     g = grid_regions(net, origin, E, win, grid, tol=grid_tol) if grid else None
     count = rs.count
     return CrossSection(
-        regions=count.regions, exact=count.exact, linear_regions=int(lin.max()) + 1 if lin.size else 0,
+        regions=count.regions, exact=count.exact,
+        linear_regions=None if lin is None else (int(lin.max()) + 1 if lin.size else 0),
         grid_regions=None if g is None else g.regions,
         grid_pattern_regions=None if g is None else g.pattern_regions, grid=grid,
         origin=origin, axes=E, window=win, anchors=anchors,

@@ -55,7 +55,8 @@ def plot_cross_section(cs: Any, ax: Any = None, *, color: str = "pattern", bound
     ax.set_xlabel("a (along A->B)")
     ax.set_ylabel("b (eq. 6.2)")
     state = "exact" if cs.exact else "partial"
-    ax.set_title(f"{cs.regions} regions ({state}), {cs.linear_regions} linear")
+    lin = "" if cs.linear_regions is None else f", {cs.linear_regions} linear"
+    ax.set_title(f"{cs.regions} regions ({state}){lin}")
     return ax
 
 

@@ -98,7 +98,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 def render(r: dict[str, Any], args: argparse.Namespace) -> str:
     lines = [
         f"regions: {r['regions']} ({'exact' if r['exact'] else 'partial: a lower bound'}), "
-        f"linear regions: {r['linear_regions']}",
+        f"linear regions: {r['linear_regions'] if r['linear_regions'] is not None else 'n/a (partial)'}",
         f"grid method: {r['grid_regions']} (activation patterns: {r['grid_pattern_regions']})"
         if r["grid"] else "grid method: not run (--grid P)",
         f"window [a_min, a_max, b_min, b_max]: {[round(v, 6) for v in r['window']]}",
