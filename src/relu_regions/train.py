@@ -60,8 +60,15 @@ def _adam(params: Any, lr: float, momentum: float) -> Any:
     return torch.optim.Adam(params, lr=lr)
 
 
+def _adamw(params: Any, lr: float, momentum: float) -> Any:
+    import torch
+
+    return torch.optim.AdamW(params, lr=lr, weight_decay=0.01)
+
+
 OPTIMIZERS.add("sgd", _sgd, help="stochastic gradient descent with (heavy-ball) momentum")
 OPTIMIZERS.add("adam", _adam, help="Adam (Kingma & Ba 2015) with default betas")
+OPTIMIZERS.add("adamw", _adamw, help="AdamW (Loshchilov & Hutter 2019), decoupled weight decay 0.01")
 
 _DTYPES = ("float64", "float32")
 

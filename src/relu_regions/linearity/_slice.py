@@ -41,6 +41,7 @@ from .._typing import FloatArray, IntArray
 from ..domain import AffineSubspace
 from ..exceptions import DimensionError, DomainError, ReluRegionsError
 from ..network import Network
+from ..polytope import class_pieces
 from ._maps import local_affine_maps
 
 __all__ = [
@@ -87,61 +88,11 @@ def plane_axes(A: Any, B: Any, C: Any) -> tuple[FloatArray, FloatArray]:
     return a, np.stack([u1 / np.linalg.norm(u1), u2 / np.linalg.norm(u2)])
 
 
-def _clip(P: FloatArray, g: FloatArray, h: float) -> FloatArray:
-    """Convex polygon ``P`` (counter-clockwise) intersected with ``{t : g . t <= h}``."""
-    if len(P) == 0:
-        return P
-    s = P @ g - h
-    out: list[FloatArray] = []
-    n = len(P)
-    for i in range(n):
-        j = (i + 1) % n
-        if s[i] <= 0:
-            out.append(P[i])
-        if (s[i] < 0 < s[j]) or (s[j] < 0 < s[i]):
-            lam = s[i] / (s[i] - s[j])
-            out.append(P[i] + lam * (P[j] - P[i]))
-    return np.array(out).reshape(-1, 2)
-
-
-def _area(P: FloatArray) -> float:
-    if len(P) < 3:
-        return 0.0
-    x, y = P[:, 0], P[:, 1]
-    return 0.5 * float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1)))
-
-
 def _classes(J: FloatArray, c: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Class scores: a single output ``f`` is the two-class problem ``[0, f]``."""
     if J.shape[0] == 1:
         return np.vstack([np.zeros_like(J), J]), np.concatenate([[0.0], c])
     return J, c
-
-
-def class_pieces(P: Any, J: Any, c: Any, *, min_area: float = 0.0) -> list[tuple[int, FloatArray]]:
-    """The parts of a convex polygon where each class has the largest output.
-
-    ``P``: ``(n, 2)`` counter-clockwise vertices; ``J`` ``(m, 2)``, ``c`` ``(m,)``: the affine
-    outputs on the polygon.  Returns ``(class, polygon)`` for every class whose part has area
-    above ``min_area`` (one output counts as the two classes ``f <= 0`` and ``f > 0``).
-
-    Examples
-    --------
-    >>> sq = np.array([[0, 0], [1, 0], [1, 1], [0, 1]], dtype=float)
-    >>> [(k, round(abs(_area(Q)), 3)) for k, Q in class_pieces(sq, [[1.0, 0.0]], [-0.25])]
-    [(0, 0.25), (1, 0.75)]
-    """
-    Pa = np.asarray(P, dtype=np.float64)
-    Jc, cc = _classes(np.asarray(J, dtype=np.float64), np.asarray(c, dtype=np.float64))
-    out = []
-    for k in range(Jc.shape[0]):
-        Q = Pa
-        for j in range(Jc.shape[0]):
-            if j != k and len(Q):
-                Q = _clip(Q, Jc[j] - Jc[k], float(cc[k] - cc[j]))
-        if len(Q) >= 3 and abs(_area(Q)) > min_area:
-            out.append((k, Q))
-    return out
 
 
 def _boundary_segments(pieces: list[tuple[int, FloatArray]], J: FloatArray, c: FloatArray,

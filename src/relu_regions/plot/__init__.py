@@ -13,6 +13,7 @@ notebook it comes from pyplot so it shows) and returns the Axes, so figures comp
 
 from __future__ import annotations
 
+from ..polytope import class_pieces, clip_convex_polygon
 from ._base import (
     new_axes,
     new_figure,
@@ -41,7 +42,7 @@ from ._linearity import (
     plot_spectrum,
 )
 from ._pruning import plot_density_curve, plot_pruning_gain
-from ._regions import PLOT_COLORS, class_pieces, clip_convex_polygon, plot_regions
+from ._regions import PLOT_COLORS, plot_regions
 from ._summaries import plot_bounds, plot_stability
 from ._training import plot_region_tracking
 

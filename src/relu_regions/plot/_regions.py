@@ -22,9 +22,10 @@ from typing import Any
 import numpy as np
 
 from .._typing import DomainLike, FloatArray, NetworkLike
+from ..polytope import class_pieces
 from ._base import new_axes, region_colors
 
-__all__ = ["plot_regions", "clip_convex_polygon", "class_pieces", "PLOT_COLORS"]
+__all__ = ["plot_regions", "PLOT_COLORS"]
 
 #: The colourings :func:`plot_regions` understands.
 PLOT_COLORS = ("pattern", "linear", "output", "class")
@@ -32,68 +33,6 @@ PLOT_COLORS = ("pattern", "linear", "output", "class")
 #: Relative tolerance (of the largest output magnitude on the picture) under which two outputs
 #: tie at a vertex; used only to decide which piece edges to draw as decision boundaries.
 TIE_RTOL = 1e-9
-
-
-def clip_convex_polygon(P: Any, a: Any, b: float) -> FloatArray:
-    """The part ``{t : a @ t <= b}`` of the convex polygon with vertices ``P`` (in order).
-
-    Sutherland-Hodgman against one half-plane; returns ``(k, 2)`` vertices (``k = 0`` when
-    the polygon lies outside).
-
-    Examples
-    --------
-    >>> square = [[0, 0], [1, 0], [1, 1], [0, 1]]
-    >>> clip_convex_polygon(square, [1, 0], 0.5).tolist()
-    [[0.0, 0.0], [0.5, 0.0], [0.5, 1.0], [0.0, 1.0]]
-    """
-    P = np.asarray(P, dtype=np.float64).reshape(-1, 2)
-    a = np.asarray(a, dtype=np.float64)
-    if len(P) == 0:
-        return P
-    s = P @ a - b
-    out: list[FloatArray] = []
-    n = len(P)
-    for i in range(n):
-        j = (i + 1) % n
-        if s[i] <= 0:
-            out.append(P[i])
-        if (s[i] < 0 < s[j]) or (s[j] < 0 < s[i]):
-            lam = s[i] / (s[i] - s[j])
-            out.append(P[i] + lam * (P[j] - P[i]))
-    return np.asarray(out, dtype=np.float64).reshape(-1, 2)
-
-
-def _polygon_area(P: FloatArray) -> float:
-    if len(P) < 3:
-        return 0.0
-    x, y = P[:, 0], P[:, 1]
-    return 0.5 * abs(float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))))
-
-
-def class_pieces(P: Any, J: Any, c: Any) -> list[tuple[int, FloatArray]]:
-    """Split the convex polygon ``P`` by the winning class of the affine outputs ``J t + c``.
-
-    ``J`` is ``(outputs, 2)``; with one output the classes are ``0`` (``f < 0``) and ``1``
-    (``f >= 0``), otherwise the arg-max.  Returns ``(class, polygon)`` pairs of positive area.
-    """
-    J = np.atleast_2d(np.asarray(J, dtype=np.float64))
-    c = np.atleast_1d(np.asarray(c, dtype=np.float64))
-    if J.shape[0] == 1:  # binary: logit sign
-        J = np.vstack([np.zeros_like(J[0]), J[0]])
-        c = np.array([0.0, c[0]])
-    P = np.asarray(P, dtype=np.float64)
-    area = _polygon_area(P)
-    pieces: list[tuple[int, FloatArray]] = []
-    for k in range(J.shape[0]):
-        Q = P
-        for j in range(J.shape[0]):
-            if j == k or len(Q) == 0:
-                continue
-            # class k beats j where f_j - f_k <= 0
-            Q = clip_convex_polygon(Q, J[j] - J[k], float(c[k] - c[j]))
-        if len(Q) >= 3 and _polygon_area(Q) > 1e-12 * max(area, 1e-300):
-            pieces.append((k, Q))
-    return pieces
 
 
 def _to_chart(rs: Any, X: Any) -> FloatArray:
