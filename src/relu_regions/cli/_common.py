@@ -21,6 +21,7 @@ __all__ = [
     "add_domain_argument",
     "load_domain",
     "load_points",
+    "check_model_output",
     "domain_or_default",
     "add_progress_argument",
     "add_dask_argument",
@@ -201,6 +202,18 @@ def load_points(spec: str, dim: int, *, what: str = "--point") -> np.ndarray:
     if not np.all(np.isfinite(arr)):
         raise DimensionError(f"{what} contains NaN or infinite values")
     return arr.reshape(-1, dim)
+
+
+def check_model_output(path: str) -> None:
+    """Fail before the work when no saver handles the output file's extension."""
+    from ..network.io import FORMATS
+
+    suffix = Path(path).suffix.lower()
+    savers = [e for n in FORMATS if FORMATS[n].saver is not None for e in FORMATS[n].extensions]
+    if suffix not in savers:
+        raise ReluRegionsError(
+            f"cannot save to {path!r}: use one of the extensions {', '.join(dict.fromkeys(savers))}"
+        )
 
 
 def check_positive(args: argparse.Namespace, *names: str) -> None:

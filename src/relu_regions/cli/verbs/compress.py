@@ -12,8 +12,15 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ...exceptions import ReluRegionsError
-from .._common import add_domain_argument, add_model_arguments, check_positive, load_domain, load_model, table
+from .._common import (
+    add_domain_argument,
+    add_model_arguments,
+    check_model_output,
+    check_positive,
+    load_domain,
+    load_model,
+    table,
+)
 
 VERB = "compress"
 HELP = "lossless compression on a domain: remove/fold stable neurons, collapse layers"
@@ -36,7 +43,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     STABILITY_METHODS[args.method]
     check_positive(args, "time_limit", "check_points")
-    _check_output(args.output)
+    check_model_output(args.output)
     net = load_model(args)
     dom = load_domain(args, net)
     small, report = compress(
@@ -51,20 +58,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     out = report.to_dict()
     out.update(output=str(path), widths_before=net.widths, widths_after=small.widths)
     return out
-
-
-def _check_output(path: str) -> None:
-    """Fail before the work when no saver handles the output's extension."""
-    from pathlib import Path
-
-    from ...network.io import FORMATS
-
-    suffix = Path(path).suffix.lower()
-    savers = [e for n in FORMATS if FORMATS[n].saver is not None for e in FORMATS[n].extensions]
-    if suffix not in savers:
-        raise ReluRegionsError(
-            f"cannot save to {path!r}: use one of the extensions {', '.join(dict.fromkeys(savers))}"
-        )
 
 
 def render(result: dict[str, Any], args: argparse.Namespace) -> str:

@@ -18,7 +18,14 @@ import argparse
 from typing import Any
 
 from ...exceptions import ReluRegionsError
-from .._common import add_model_arguments, check_positive, load_model, parse_int_list, table
+from .._common import (
+    add_model_arguments,
+    check_model_output,
+    check_positive,
+    load_model,
+    parse_int_list,
+    table,
+)
 
 VERB = "prune"
 HELP = "prune fully connected layers (uniform, bound-guided, global, random) and optionally fine-tune"
@@ -58,7 +65,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     PRUNE_STRATEGIES[args.strategy]
     RANK_ESTIMATORS[args.rank_estimator]
     check_positive(args, "time_limit", "epochs", "lr", "batch_size")
-    _check_output(args.output)
+    check_model_output(args.output)
     net = load_model(args)
     layers = parse_int_list(args.layers, "--layers") if args.layers else None
     res = prune(net, args.density, strategy=args.strategy, layers=layers, include_output=args.include_output,
@@ -85,20 +92,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     out["nonzeros_written"] = [nnz[i] for i in res.layers]
     out["output"] = str(save_network(pruned, args.output))
     return out
-
-
-def _check_output(path: str) -> None:
-    """Fail before the work when no saver handles the output's extension."""
-    from pathlib import Path
-
-    from ...network.io import FORMATS
-
-    suffix = Path(path).suffix.lower()
-    savers = [e for n in FORMATS if FORMATS[n].saver is not None for e in FORMATS[n].extensions]
-    if suffix not in savers:
-        raise ReluRegionsError(
-            f"cannot save to {path!r}: use one of the extensions {', '.join(dict.fromkeys(savers))}"
-        )
 
 
 def render(result: dict[str, Any], args: argparse.Namespace) -> str:
