@@ -41,7 +41,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="auto (the fastest exact method for the domain), geometric (1-D/2-D), lp, milp or "
         "sample; an unknown name lists the registered ones",
     )
-    p.add_argument("--solver", default="highs", help="LP/MILP solver for lp/milp: highs, scip or gurobi")
+    p.add_argument(
+        "--solver",
+        default="highs",
+        help="MILP solver for --method milp: highs (no solution pool: a re-solve per region, the slow "
+        "reference path), scip or gurobi (one search tree, much faster); --method lp is faster still",
+    )
     p.add_argument("--samples", type=int, default=None, metavar="N", help="sample points for --method sample")
     p.add_argument(
         "--points",
