@@ -12,7 +12,11 @@ import numpy as np
 
 from ._typing import FloatArray
 
-__all__ = ["clip_convex_polygon", "polygon_area", "class_pieces"]
+__all__ = ["clip_convex_polygon", "polygon_area", "class_pieces", "class_boundary", "TIE_RTOL"]
+
+#: Two outputs tie on an edge when they differ by at most this share of the size of the terms
+#: (``|J| |t| + |c|``) that make them up at the edge's midpoint.
+TIE_RTOL = 1e-9
 
 
 def clip_convex_polygon(P: Any, a: Any, b: float) -> FloatArray:
@@ -57,6 +61,15 @@ def polygon_area(P: Any) -> float:
     return 0.5 * abs(float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))))
 
 
+def _scores(J: Any, c: Any) -> tuple[FloatArray, FloatArray]:
+    """Class scores: one output ``f`` is the two-class problem ``[0, f]``."""
+    J = np.atleast_2d(np.asarray(J, dtype=np.float64))
+    c = np.atleast_1d(np.asarray(c, dtype=np.float64))
+    if J.shape[0] == 1:
+        return np.vstack([np.zeros_like(J[0]), J[0]]), np.array([0.0, c[0]])
+    return J, c
+
+
 def class_pieces(P: Any, J: Any, c: Any, *, min_area: float | None = None) -> list[tuple[int, FloatArray]]:
     """Split the convex polygon ``P`` by the winning class of the affine outputs ``J t + c``.
 
@@ -71,11 +84,7 @@ def class_pieces(P: Any, J: Any, c: Any, *, min_area: float | None = None) -> li
     >>> [(k, round(polygon_area(Q), 3)) for k, Q in class_pieces(sq, [[1.0, 0.0]], [-0.25])]
     [(0, 0.25), (1, 0.75)]
     """
-    J = np.atleast_2d(np.asarray(J, dtype=np.float64))
-    c = np.atleast_1d(np.asarray(c, dtype=np.float64))
-    if J.shape[0] == 1:  # binary: logit sign
-        J = np.vstack([np.zeros_like(J[0]), J[0]])
-        c = np.array([0.0, c[0]])
+    J, c = _scores(J, c)
     P = np.asarray(P, dtype=np.float64)
     floor = 1e-12 * max(polygon_area(P), 1e-300) if min_area is None else float(min_area)
     pieces: list[tuple[int, FloatArray]] = []
@@ -88,3 +97,37 @@ def class_pieces(P: Any, J: Any, c: Any, *, min_area: float | None = None) -> li
         if len(Q) >= 3 and polygon_area(Q) > floor:
             pieces.append((k, Q))
     return pieces
+
+
+def class_boundary(
+    pieces: list[tuple[int, FloatArray]], J: Any, c: Any, *, rtol: float = TIE_RTOL
+) -> list[FloatArray]:
+    """The decision-boundary segments among the class pieces of one region, each once.
+
+    An edge of the piece of class ``k`` lies on the boundary when, at its midpoint, ``k`` ties
+    with the best other class ``j`` (within :data:`TIE_RTOL` of the terms); it is kept from
+    the side with the smaller class number, so an edge shared by two pieces (of this region,
+    or of a neighbouring region: the outputs are continuous) is listed once.
+
+    Examples
+    --------
+    >>> sq = np.array([[0, 0], [1, 0], [1, 1], [0, 1]], dtype=float)
+    >>> J, c = [[1.0, 0.0]], [-0.25]          # f = x - 1/4: the boundary is x = 1/4
+    >>> [s.tolist() for s in class_boundary(class_pieces(sq, J, c), J, c)]
+    [[[0.25, 0.0], [0.25, 1.0]]]
+    """
+    Jc, cc = _scores(J, c)
+    segs: list[FloatArray] = []
+    for k, Q in pieces:
+        for i in range(len(Q)):
+            p, q = Q[i], Q[(i + 1) % len(Q)]
+            if not np.any(q != p):
+                continue
+            mid = (p + q) / 2
+            f = Jc @ mid + cc
+            size = float((np.abs(Jc) @ np.abs(mid) + np.abs(cc)).max())
+            others = np.delete(np.arange(len(f)), k)
+            j = int(others[np.argmax(f[others])])
+            if j > k and abs(f[k] - f[j]) <= rtol * max(size, 1e-300):
+                segs.append(np.stack([p, q]))
+    return segs

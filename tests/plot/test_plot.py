@@ -111,3 +111,15 @@ def test_bounds_and_stability_figures():
     ax = plot_stability(res, _ax())
     heights = sum(p.get_height() for p in ax.patches)
     assert heights == sum(len(layer.active) + len(layer.inactive) + len(layer.unstable) for layer in res.layers)
+
+
+def test_decision_boundary_along_a_region_edge_is_drawn():
+    """f = relu(x1) - relu(-x1) = x1: the boundary x1 = 0 is the edge between the two regions."""
+    from relu_regions import Network
+
+    net = Network([[[1.0, 0.0], [-1.0, 0.0]], [[1.0, -1.0]]], [[0.0, 0.0], [0.0]])
+    ax = plot_regions(net, "box:-1,1", ax=_ax(), color="class")
+    lines = [c for c in ax.collections if isinstance(c, LineCollection) and not isinstance(c, PolyCollection)]
+    segs = [s for c in lines for s in c.get_segments()]
+    assert segs and all(np.allclose(s[:, 0], 0.0) for s in segs)
+    assert sum(abs(s[1, 1] - s[0, 1]) for s in segs) == pytest.approx(2.0)  # the whole edge, once

@@ -41,7 +41,7 @@ from .._typing import FloatArray, IntArray
 from ..domain import AffineSubspace
 from ..exceptions import DimensionError, DomainError, ReluRegionsError
 from ..network import Network
-from ..polytope import class_pieces
+from ..polytope import TIE_RTOL, class_boundary, class_pieces
 from ._maps import local_affine_maps
 
 __all__ = [
@@ -62,7 +62,7 @@ __all__ = [
 GRID_TOL = 1e-6
 
 #: Relative tolerance for an edge of an argmax piece to lie on a tie (decision boundary).
-TIE_TOL = 1e-9
+TIE_TOL = TIE_RTOL
 
 
 def plane_axes(A: Any, B: Any, C: Any) -> tuple[FloatArray, FloatArray]:
@@ -86,31 +86,6 @@ def plane_axes(A: Any, B: Any, C: Any) -> tuple[FloatArray, FloatArray]:
     if np.linalg.norm(u2) <= 1e-12 * scale:
         raise DomainError("A, B and C are collinear, so they span no plane")
     return a, np.stack([u1 / np.linalg.norm(u1), u2 / np.linalg.norm(u2)])
-
-
-def _classes(J: FloatArray, c: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """Class scores: a single output ``f`` is the two-class problem ``[0, f]``."""
-    if J.shape[0] == 1:
-        return np.vstack([np.zeros_like(J), J]), np.concatenate([[0.0], c])
-    return J, c
-
-
-def _boundary_segments(pieces: list[tuple[int, FloatArray]], J: FloatArray, c: FloatArray,
-                       tol: float) -> list[FloatArray]:
-    """Edges of argmax pieces along a tie with a higher-numbered class (each segment once)."""
-    Jc, cc = _classes(J, c)
-    segs = []
-    for k, Q in pieces:
-        for i in range(len(Q)):
-            p, q = Q[i], Q[(i + 1) % len(Q)]
-            if np.linalg.norm(q - p) <= 0:
-                continue
-            f = Jc @ ((p + q) / 2) + cc
-            others = np.delete(np.arange(len(f)), k)
-            j = int(others[np.argmax(f[others])])
-            if j > k and abs(f[k] - f[j]) <= tol * max(1.0, float(np.abs(f).max())):
-                segs.append(np.stack([p, q]))
-    return segs
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -339,7 +314,8 @@ def cross_section(
             pieces.append((i, k, Q))
         if len(pc) > 1:
             with_boundary += 1
-            segs += _boundary_segments(pc, Jt[i], ct[i], TIE_TOL)
+        # every region: the boundary may also run along a region's edge (outputs are continuous)
+        segs += class_boundary(pc, Jt[i], ct[i], rtol=TIE_TOL)
     g = grid_regions(net, origin, E, win, grid, tol=grid_tol) if grid else None
     count = rs.count
     return CrossSection(

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from .._typing import DomainLike, FloatArray, NetworkLike
-from ..polytope import class_pieces
+from ..polytope import class_boundary, class_pieces
 from ._base import new_axes, region_colors
 
 __all__ = ["plot_regions", "PLOT_COLORS"]
@@ -30,9 +30,6 @@ __all__ = ["plot_regions", "PLOT_COLORS"]
 #: The colourings :func:`plot_regions` understands.
 PLOT_COLORS = ("pattern", "linear", "output", "class")
 
-#: Relative tolerance (of the largest output magnitude on the picture) under which two outputs
-#: tie at a vertex; used only to decide which piece edges to draw as decision boundaries.
-TIE_RTOL = 1e-9
 
 
 def _to_chart(rs: Any, X: Any) -> FloatArray:
@@ -187,26 +184,11 @@ def _draw_classes(
     piece_polys: list[FloatArray] = []
     piece_cls: list[int] = []
     boundary: list[FloatArray] = []
-    scale = max(
-        [float(np.abs(P @ np.atleast_2d(J[i]).T + c[i]).max(initial=0.0)) for i, P in enumerate(polys)]
-        + [1e-300]
-    )
     for i, P in enumerate(polys):
-        Ji = np.atleast_2d(J[i])
-        ci = np.atleast_1d(c[i])
-        for cls, Q in class_pieces(P, Ji, ci):
-            piece_polys.append(Q)
-            piece_cls.append(cls)
-            # decision-boundary edges: both endpoints where the winner ties with another class
-            F = Q @ Ji.T + ci
-            if F.shape[1] == 1:
-                F = np.hstack([np.zeros_like(F), F])
-            top = np.sort(F, axis=1)
-            tie = (top[:, -1] - top[:, -2]) <= TIE_RTOL * scale
-            for a in range(len(Q)):
-                b = (a + 1) % len(Q)
-                if tie[a] and tie[b]:
-                    boundary.append(np.vstack([Q[a], Q[b]]))
+        pieces = class_pieces(P, J[i], c[i])
+        piece_polys += [Q for _, Q in pieces]
+        piece_cls += [k for k, _ in pieces]
+        boundary += class_boundary(pieces, J[i], c[i])
     ax.add_collection(
         PolyCollection(
             piece_polys, facecolors=[colours[q] for q in piece_cls], edgecolors="face", linewidths=0.0
