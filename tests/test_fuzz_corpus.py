@@ -41,6 +41,12 @@ def corpus(tmp_path_factory):
     (d / "bad.json").write_text("{")
     (d / "dom3.json").write_text(json.dumps({"type": "box", "lower": [0, 0], "upper": [1, 1]}))
     np.save(d / "x2.npy", np.zeros(2))
+    np.save(d / "x2rows.npy", np.zeros((5, 2)))
+    np.save(d / "three.npy", np.random.default_rng(0).normal(size=(3, 3)))
+    import torch
+
+    sig = torch.jit.script(torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Sigmoid(), torch.nn.Linear(4, 2)))
+    torch.jit.save(sig, str(d / "sigmoid.pt"))
     np.save(d / "xnan.npy", np.array([np.nan, 0, 0]))
     return {"d": str(d), "good": str(good)}
 
@@ -95,6 +101,30 @@ CASES = [
     ["train", "--data", "nope", "-o", "{d}/t.npz"],
     ["train", "--data", "xor", "--epochs", "0", "-o", "{d}/t.npz"],
     ["experiment", "--help-me"],
+    # the verbs added with the product surface, pruning, linearity and Boolean functions:
+    # corrupt files, unsupported layers, wrong dimensions, out-of-range options
+    ["enumerate", "{d}/garbage.npz", "-o", "{d}/r.json"],
+    ["enumerate", "{d}/sigmoid.pt", "--domain", "box:0,1", "-o", "{d}/r.json"],
+    ["enumerate", "{good}", "--domain", "box:0,1", "--workers", "0", "-o", "{d}/r.json"],
+    ["plot", "{d}/sigmoid.pt", "--domain", "box:0,1", "-o", "{d}/p.png"],
+    ["plot", "{good}", "--points", "{d}/three.npy", "--window", "a,b", "-o", "{d}/p.png"],
+    ["plot", "{good}", "--points", "{d}/x2rows.npy", "-o", "{d}/p.png"],
+    ["slice", "{good}", "--points", "{d}/x2rows.npy", "-o", "{d}/s.png"],
+    ["slice", "{d}/trunc.onnx", "--points", "{d}/three.npy", "-o", "{d}/s.png"],
+    ["linearize", "{good}", "--data", "{d}/x2rows.npy", "-o", "{d}/l.npz"],
+    ["linearize", "{d}/sigmoid.pt", "--data", "{d}/three.npy", "-o", "{d}/l.npz"],
+    ["sensitivity", "{good}", "--data", "{d}/x2rows.npy", "-o", "{d}/sens"],
+    ["similarity", "{good}", "{d}/garbage.npz", "--data", "{d}/three.npy"],
+    ["similarity", "{good}", "--data", "{d}/three.npy"],
+    ["kmeans", "{good}", "--data", "{d}/x2rows.npy", "--k", "1,2"],
+    ["prune", "{d}/sigmoid.pt", "--density", "0.5", "-o", "{d}/pr.npz"],
+    ["prune", "{good}", "--density", "2", "-o", "{d}/pr.npz"],
+    ["prune", "{good}", "--density", "0.5", "--strategy", "magic", "-o", "{d}/pr.npz"],
+    ["boolean", "swaps", "--function", "99999", "--inputs", "2"],
+    ["boolean", "fourier", "--function", "-1", "--inputs", "3"],
+    ["boolean", "npn", "--inputs", "0"],
+    ["experiment", "pruning", "-o", "{d}/e", "--workers", "0"],
+    ["experiment", "boolean", "-o", "{d}/e", "--time-limit", "-1"],
 ]
 
 

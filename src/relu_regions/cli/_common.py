@@ -22,6 +22,7 @@ __all__ = [
     "load_domain",
     "load_points",
     "check_model_output",
+    "load_three_points",
     "domain_or_default",
     "add_progress_argument",
     "add_dask_argument",
@@ -202,6 +203,22 @@ def load_points(spec: str, dim: int, *, what: str = "--point") -> np.ndarray:
     if not np.all(np.isfinite(arr)):
         raise DimensionError(f"{what} contains NaN or infinite values")
     return arr.reshape(-1, dim)
+
+
+def load_three_points(spec: str, dim: int, *, what: str = "--points") -> np.ndarray:
+    """Three inputs spanning a plane: ``A.npy,B.npy,C.npy`` (or ``;``-separated), or one file
+    or inline list holding three rows; ``(3, dim)``."""
+    names = spec.split(",")
+    if ";" in spec:
+        parts = spec.split(";")
+    elif all(s.strip().endswith((".npy", ".json", ".txt", ".npz")) for s in names):
+        parts = names
+    else:
+        parts = [spec]
+    P = np.vstack([load_points(s.strip(), dim, what=what) for s in parts])
+    if P.shape[0] != 3:
+        raise ReluRegionsError(f"{what} must give exactly three inputs, got {P.shape[0]}")
+    return P
 
 
 def check_model_output(path: str) -> None:

@@ -13,7 +13,14 @@ import argparse
 from typing import Any
 
 from ...exceptions import ReluRegionsError
-from .._common import add_domain_argument, add_model_arguments, check_positive, load_model, load_points
+from .._common import (
+    add_domain_argument,
+    add_model_arguments,
+    check_positive,
+    load_model,
+    load_three_points,
+    parse_float_list,
+)
 
 VERB = "plot"
 HELP = "draw exact regions, outputs or class boundaries on a 2-D slice to PNG/SVG/PDF"
@@ -38,17 +45,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _plane(args: argparse.Namespace, net: Any) -> Any:
-    import numpy as np
-
     from ...domain import AffineSubspace
 
-    specs = args.points.split(",") if all(s.strip().endswith((".npy", ".json", ".txt"))
-                                           for s in args.points.split(",")) else [args.points]
-    rows = np.vstack([load_points(s, net.input_dim, what="--points") for s in specs])
-    if len(rows) != 3:
-        raise ReluRegionsError(f"--points needs exactly three inputs, got {len(rows)}")
-    lo, hi = (float(v) for v in args.window.split(","))
-    return AffineSubspace(rows, coefficient_bounds=(lo, hi))
+    rows = load_three_points(args.points, net.input_dim)
+    window = parse_float_list(args.window, "--window")
+    if len(window) != 2 or not window[0] < window[1]:
+        raise ReluRegionsError(f"--window must be LO,HI with LO < HI, got {args.window!r}")
+    return AffineSubspace(rows, coefficient_bounds=(window[0], window[1]))
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:

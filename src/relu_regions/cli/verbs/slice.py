@@ -14,7 +14,13 @@ from typing import Any
 import numpy as np
 
 from ...exceptions import ReluRegionsError
-from .._common import add_model_arguments, add_progress_argument, check_positive, load_model, load_points
+from .._common import (
+    add_model_arguments,
+    add_progress_argument,
+    check_positive,
+    load_model,
+    load_three_points,
+)
 
 VERB = "slice"
 HELP = "exact regions and decision boundary on the plane through three inputs (+ the grid method)"
@@ -39,16 +45,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("-o", "--output", metavar="FIG.png", help="write the figure")
 
 
-def _points(spec: str, dim: int) -> np.ndarray:
-    parts = spec.split(";") if ";" in spec else spec.split(",") if all(
-        s.strip().endswith((".npy", ".json", ".txt", ".npz")) for s in spec.split(",")) else [spec]
-    rows = [load_points(s.strip(), dim, what="--points") for s in parts]
-    P = np.vstack(rows)
-    if P.shape[0] != 3:
-        raise ReluRegionsError(f"--points must give exactly three inputs, got {P.shape[0]}")
-    return P
-
-
 def _window(spec: str, anchors: np.ndarray | None = None) -> Any:
     s = spec.strip()
     if s in ("auto", "plane"):
@@ -67,7 +63,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     check_positive(args, "grid", "grid_tol", "time_limit")
     net = load_model(args)
-    A, B, C = _points(args.points, net.input_dim)
+    A, B, C = load_three_points(args.points, net.input_dim)
     win = _window(args.window)
     if isinstance(win, str) and ":" in win:
         name, h = win.split(":", 1)
