@@ -96,7 +96,7 @@ def solve_highs(
     stopped = _subscribe_stops(h, sign, objective_stop, bound_stop) if problem.is_mip else None
     if problem.is_mip:
         h.cbMipInterrupt.subscribe(_poll_budget)
-    else:  # ~5% slower LPs (measured), but Ctrl-C stops a long LP too
+    elif problem.A.nnz >= LP_POLL_NNZ:  # only LPs big enough to run long
         h.cbSimplexInterrupt.subscribe(_poll_budget)
     run_highs(h)
     status = _status(h, h.getModelStatus())
@@ -115,6 +115,13 @@ def solve_highs(
     else:
         bound = obj
     return SolveResult(status, x, obj, bound, time.perf_counter() - t0, "highs")
+
+
+#: LPs with at least this many non-zeros poll the budget from the simplex loop.  Polling calls
+#: into Python every iteration, which made the many small LPs of stability analysis slower
+#: (1.14x in ``benchmarks/results/interrupts.txt``); a small LP ends in milliseconds anyway and the
+#: budget is checked between solves.
+LP_POLL_NNZ = 20_000
 
 
 def _poll_budget(event: Any) -> None:
