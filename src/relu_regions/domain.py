@@ -25,10 +25,9 @@ Hanin & Rolnick's cross-sections.
 from __future__ import annotations
 
 import abc
-import dataclasses
 import json
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -38,6 +37,7 @@ from ._registry import Registry
 from ._results import to_jsonable
 from ._typing import BoolArray, FloatArray, Seed
 from .exceptions import DimensionError, DomainError, EmptyDomainError
+from .polytope import Chart, chart_sampler, chebyshev_center, lp_min
 
 __all__ = [
     "Domain",
@@ -81,73 +81,6 @@ def _vector(x: Any, name: str, dim: int | None = None) -> FloatArray:
     return arr
 
 
-@dataclasses.dataclass(frozen=True, eq=False)
-class Chart:
-    """Affine coordinates of a domain: ``x = origin + basis @ t``.
-
-    ``t`` ranges over ``{t : lower <= t <= upper, A t <= b}``; bounds may be infinite.
-    """
-
-    origin: FloatArray
-    basis: FloatArray
-    lower: FloatArray
-    upper: FloatArray
-    A: FloatArray
-    b: FloatArray
-
-    @property
-    def dim(self) -> int:
-        return int(self.basis.shape[1])
-
-    @property
-    def bounded(self) -> bool:
-        if self.A.shape[0] == 0:
-            return bool(np.all(np.isfinite(self.lower)) and np.all(np.isfinite(self.upper)))
-        lo, hi = _lp_bounding_box(*self.halfspaces())
-        return bool(np.all(np.isfinite(lo)) and np.all(np.isfinite(hi)))
-
-    @classmethod
-    def from_halfspaces(cls, G: Any, h: Any) -> Chart:
-        """The identity chart of ``{t : G t <= h}``.
-
-        Rows that are (positive multiples of) signed unit vectors become coordinate bounds,
-        so a box stays a box (sampled and bounded without LPs).
-        """
-        G = np.asarray(G, dtype=np.float64)
-        h = np.asarray(h, dtype=np.float64).ravel()
-        k = G.shape[1]
-        lower = np.full(k, -math.inf)
-        upper = np.full(k, math.inf)
-        nz = np.count_nonzero(G, axis=1)
-        keep = np.ones(len(G), dtype=bool)
-        for r in np.flatnonzero(nz == 1):
-            j = int(np.flatnonzero(G[r])[0])
-            a = G[r, j]
-            if a > 0:
-                upper[j] = min(upper[j], h[r] / a)
-            else:
-                lower[j] = max(lower[j], h[r] / a)
-            keep[r] = False
-        return cls(np.zeros(k), np.eye(k), lower, upper, G[keep], h[keep])
-
-    def to_ambient(self, t: Any) -> FloatArray:
-        """Map chart coordinates ``(k,)`` or ``(N, k)`` to input space."""
-        t = np.asarray(t, dtype=np.float64)
-        return t @ self.basis.T + self.origin
-
-    def halfspaces(self) -> tuple[FloatArray, FloatArray]:
-        """All constraints on ``t`` as ``G t <= h`` (finite coordinate bounds included)."""
-        k = self.dim
-        rows = [self.A]
-        rhs = [self.b]
-        eye = np.eye(k)
-        fin_u = np.isfinite(self.upper)
-        fin_l = np.isfinite(self.lower)
-        rows += [eye[fin_u], -eye[fin_l]]
-        rhs += [self.upper[fin_u], -self.lower[fin_l]]
-        return np.vstack(rows).reshape(-1, k), np.concatenate(rhs)
-
-
 class Domain(abc.ABC):
     """An input domain of a network: a convex set in ``R^{n0}`` with an affine chart."""
 
@@ -159,8 +92,19 @@ class Domain(abc.ABC):
         """Dimension of the input space the domain lives in."""
 
     @abc.abstractmethod
+    def _build_chart(self) -> Chart:
+        """Build the affine coordinates of the domain; :meth:`chart` caches the result."""
+
     def chart(self) -> Chart:
-        """Affine coordinates of the domain (see :class:`Chart`)."""
+        """Affine coordinates of the domain (see :class:`~relu_regions.polytope.Chart`).
+
+        Built on first use and cached: a domain is data, so its chart (and the chart's
+        bounding box, which may need LPs) is computed once per domain object.
+        """
+        ch = self.__dict__.get("_chart")
+        if ch is None:
+            ch = self.__dict__["_chart"] = self._build_chart()
+        return ch
 
     @abc.abstractmethod
     def to_dict(self) -> dict[str, Any]:
@@ -200,129 +144,34 @@ class Domain(abc.ABC):
         return out[0] if single else out
 
     def bounding_box(self) -> tuple[FloatArray, FloatArray]:
-        """The tightest axis-aligned box ``(lower, upper)`` containing the domain (may be infinite)."""
-        ch = self.chart()
-        G, h = ch.halfspaces()
-        # Optimise each input coordinate over the parameter polytope.
-        n = self.ambient_dim
-        lo = np.empty(n)
-        hi = np.empty(n)
-        for i in range(n):
-            c = ch.basis[i]
-            lo[i] = ch.origin[i] + _lp_min(c, G, h)
-            hi[i] = ch.origin[i] - _lp_min(-c, G, h)
-        return lo, hi
+        """The tightest axis-aligned box ``(lower, upper)`` containing the domain (may be infinite).
+
+        ``2 n0`` LPs on first use (each input coordinate optimised over the chart's parameter
+        polytope), then cached.
+        """
+        box = self.__dict__.get("_bounding_box")
+        if box is None:
+            ch = self.chart()
+            G, h = ch.halfspaces()
+            n = self.ambient_dim
+            lo = np.empty(n)
+            hi = np.empty(n)
+            for i in range(n):
+                c = ch.basis[i]
+                lo[i] = ch.origin[i] + lp_min(c, G, h)
+                hi[i] = ch.origin[i] - lp_min(-c, G, h)
+            box = self.__dict__["_bounding_box"] = (lo, hi)
+        return box[0].copy(), box[1].copy()
 
     def sample(self, n: int, *, seed: Seed = None) -> FloatArray:
         """``n`` points drawn uniformly from the (bounded) domain, shape ``(n, n0)``."""
         ch = self.chart()
         rng = np.random.default_rng(seed)
-        t = _sample_chart(ch, int(n), rng)
+        t = chart_sampler(ch, rng)(int(n))
         return ch.to_ambient(t)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(dim={self.dim}, ambient_dim={self.ambient_dim})"
-
-
-def _sample_chart(ch: Chart, n: int, rng: np.random.Generator) -> FloatArray:
-    return chart_sampler(ch, rng)(n)
-
-
-def chart_sampler(ch: Chart, rng: np.random.Generator) -> Callable[[int], FloatArray]:
-    """A function ``draw(n)`` of ``n`` uniform points of the (bounded) chart polytope.
-
-    The bounding box of a general polytope is computed once (``2 k`` LPs), so drawing many
-    batches costs no further LPs.  Boxes are sampled directly; other polytopes by rejection
-    from the bounding box while it accepts, then by hit-and-run (uniform in the limit).
-    """
-    if not ch.bounded:
-        raise DomainError("cannot sample uniformly from an unbounded domain; give finite bounds")
-    if ch.A.shape[0] == 0:
-        return lambda n: rng.uniform(ch.lower, ch.upper, size=(int(n), ch.dim))
-    G, h = ch.halfspaces()
-    lo, hi = _lp_bounding_box(G, h)
-    state: dict[str, Any] = {"x": None}
-
-    def draw(n: int) -> FloatArray:
-        n = int(n)
-        out = np.empty((0, ch.dim))
-        for _ in range(20):
-            cand = rng.uniform(lo, hi, size=(max(4 * n, 1000), ch.dim))
-            cand = cand[np.all(cand @ G.T <= h, axis=1)]
-            out = np.vstack([out, cand])
-            if len(out) >= n:
-                return out[:n]
-        if state["x"] is None:
-            state["x"] = _chebyshev(G, h)[0]
-        x = state["x"]
-        pts = np.empty((n, ch.dim))
-        for i in range(n * 10 + 100):
-            d = rng.normal(size=ch.dim)
-            d /= np.linalg.norm(d)
-            gd = G @ d
-            slack = np.maximum(h - G @ x, 0.0)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                steps = slack / gd
-            tmax = np.min(steps[gd > 0]) if np.any(gd > 0) else 0.0
-            tmin = np.max(steps[gd < 0]) if np.any(gd < 0) else 0.0
-            x = x + rng.uniform(tmin, tmax) * d
-            j = i - 100
-            if j >= 0 and j % 10 == 0:
-                pts[j // 10] = x
-        state["x"] = x
-        return pts
-
-    return draw
-
-
-def _lp_min(c: FloatArray, G: FloatArray, h: FloatArray) -> float:
-    """min c.t s.t. G t <= h; -inf when unbounded."""
-    if not np.any(c):
-        return 0.0
-    from .solvers import solve_lp
-
-    res = solve_lp(c, A_ub=G, b_ub=h)
-    if res.status == "unbounded":
-        return -math.inf
-    if res.status != "optimal":
-        raise EmptyDomainError("the domain is empty (its constraints are infeasible)")
-    return float(res.objective)
-
-
-def _lp_bounding_box(G: FloatArray, h: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """The bounding box of ``{t : G t <= h}`` (infinite where unbounded): read off when every
-    row bounds one coordinate, else by ``2 k`` LPs."""
-    k = G.shape[1]
-    nz = G != 0
-    if G.shape[0] and np.all(nz.sum(axis=1) == 1):
-        lo, hi = np.full(k, -math.inf), np.full(k, math.inf)
-        col = nz.argmax(axis=1)
-        g = G[np.arange(G.shape[0]), col]
-        np.minimum.at(hi, col[g > 0], h[g > 0] / g[g > 0])
-        np.maximum.at(lo, col[g < 0], h[g < 0] / g[g < 0])
-        if np.any(lo > hi):
-            raise EmptyDomainError("the domain is empty (its constraints are infeasible)")
-        return lo, hi
-    eye = np.eye(k)
-    lo = np.array([_lp_min(eye[i], G, h) for i in range(k)])
-    hi = np.array([-_lp_min(-eye[i], G, h) for i in range(k)])
-    return lo, hi
-
-
-def _chebyshev(G: FloatArray, h: FloatArray) -> tuple[FloatArray, float]:
-    """Centre and radius of the largest ball in ``{t : G t <= h}`` (radius capped at 1e6)."""
-    from .solvers import solve_lp
-
-    k = G.shape[1]
-    norms = np.linalg.norm(G, axis=1)
-    c = np.zeros(k + 1)
-    c[-1] = -1.0
-    A = np.hstack([G, norms[:, None]])
-    bounds = [(-math.inf, math.inf)] * k + [(0.0, 1e6)]
-    res = solve_lp(c, A_ub=A, b_ub=h, bounds=bounds)
-    if res.status != "optimal" or res.x is None:
-        raise EmptyDomainError("the polytope {x : A x <= b} is empty")
-    return res.x[:k], float(res.x[k])
 
 
 # --------------------------------------------------------------------------- concrete domains
@@ -363,7 +212,7 @@ class Box(Domain):
     def ambient_dim(self) -> int:
         return int(self.lower.size)
 
-    def chart(self) -> Chart:
+    def _build_chart(self) -> Chart:
         free = self.lower < self.upper
         origin = np.where(free, 0.0, self.lower)
         basis = np.eye(self.ambient_dim)[:, free]
@@ -506,7 +355,7 @@ class AffineSubspace(Domain):
     def ambient_dim(self) -> int:
         return int(self.points.shape[1])
 
-    def chart(self) -> Chart:
+    def _build_chart(self) -> Chart:
         S = self.points.shape[0] - 1
         return Chart(
             self.points[0],
@@ -577,7 +426,12 @@ class Polytope(Domain):
         AA.setflags(write=False)
         self.A = AA
         self.b = bb
-        _, radius = _chebyshev(AA, bb)
+        # The one LP a domain solves when built: a polytope without interior is an error the
+        # caller must see at construction.  Centre and radius are kept for later use.
+        center, radius = chebyshev_center(AA, bb)
+        center.setflags(write=False)
+        self.chebyshev_center = center
+        self.chebyshev_radius = radius
         if radius <= INTERIOR_TOL:
             raise EmptyDomainError(
                 "the polytope {x : A x <= b} has no interior (it is empty or lower-dimensional); "
@@ -588,7 +442,7 @@ class Polytope(Domain):
     def ambient_dim(self) -> int:
         return int(self.A.shape[1])
 
-    def chart(self) -> Chart:
+    def _build_chart(self) -> Chart:
         n = self.ambient_dim
         inf = np.full(n, math.inf)
         return Chart(np.zeros(n), np.eye(n), -inf, inf, self.A, self.b)
@@ -630,7 +484,7 @@ class Space(Domain):
     def ambient_dim(self) -> int:
         return self._dim
 
-    def chart(self) -> Chart:
+    def _build_chart(self) -> Chart:
         n = self._dim
         inf = np.full(n, math.inf)
         return Chart(np.zeros(n), np.eye(n), -inf, inf, np.zeros((0, n)), np.zeros(0))

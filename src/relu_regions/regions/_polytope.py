@@ -242,7 +242,7 @@ def axis_box(G: FloatArray, h: FloatArray) -> tuple[FloatArray, FloatArray] | No
     """``(lower, upper)`` from the axis-aligned rows of ``{t : G t <= h}`` when they bound
     every coordinate, else ``None``.  The box contains the polytope; it equals its bounding
     box when every row is axis-aligned."""
-    from ..domain import _lp_bounding_box
+    from ..polytope import lp_bounding_box as _lp_bounding_box
 
     axis = axis_rows(G)
     if not axis.any():
@@ -256,8 +256,8 @@ def axis_box(G: FloatArray, h: FloatArray) -> tuple[FloatArray, FloatArray] | No
 def bounding_box(G: FloatArray, h: FloatArray) -> tuple[FloatArray, FloatArray]:
     """The smallest box containing ``{t : G t <= h}`` (read off axis-aligned rows, else by
     ``2 k`` LPs).  Raises :class:`DomainError` when the polytope is empty or unbounded."""
-    from ..domain import _lp_bounding_box
     from ..exceptions import DomainError
+    from ..polytope import lp_bounding_box as _lp_bounding_box
 
     lo, hi = _lp_bounding_box(G, h)
     if not (np.all(np.isfinite(lo)) and np.all(np.isfinite(hi))):

@@ -14,9 +14,12 @@ from typing import Any
 import numpy as np
 
 from .._typing import FloatArray, Seed
-from ..domain import Chart, Domain, _lp_bounding_box, _sample_chart, parse_domain
+from ..domain import Domain, parse_domain
 from ..exceptions import DomainError, UnsupportedLayerError
 from ..network import Network, load_network
+from ..polytope import Chart
+from ..polytope import lp_bounding_box as _lp_bounding_box
+from ..polytope import sample_chart as _sample_chart
 
 __all__ = ["Setup", "prepare", "SIGN_TOL", "SOLVER_PAD"]
 

@@ -14,8 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from ...domain import Box, _sample_chart
+from ...domain import Box
 from ...plot import new_figure, save_figure
+from ...polytope import sample_chart
 from ...regions import count_regions
 from ...regions._sample import BOUNDARY_TOL
 from .._context import ReportContext
@@ -44,7 +45,7 @@ def _checkpoints(n: int) -> list[int]:
 def _sample(ctx: ReportContext, n: int) -> tuple[np.ndarray, np.ndarray]:
     """``n`` uniform domain points: ``(X, T)`` in input and chart coordinates."""
     ch = ctx.domain.chart()
-    T = _sample_chart(ch, n, ctx.rng("sampled_regions"))
+    T = sample_chart(ch, n, ctx.rng("sampled_regions"))
     if isinstance(ctx.domain, Box):  # the chart basis selects the free coordinates: no matmul
         X = np.broadcast_to(ch.origin, (n, ch.origin.size)).copy()
         X[:, ctx.domain.lower < ctx.domain.upper] = T

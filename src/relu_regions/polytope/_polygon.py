@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from ._typing import FloatArray
+from .._typing import FloatArray
 
 __all__ = ["clip_convex_polygon", "polygon_area", "class_pieces", "class_boundary", "TIE_RTOL"]
 
