@@ -6,11 +6,11 @@ import numpy as np
 
 from relu_regions import Box, random_network
 from relu_regions._budget import Budget
+from relu_regions.relax._bounds import layer_bounds
+from relu_regions.relax._cuts import CutPool
+from relu_regions.relax._formulation import build_model
+from relu_regions.relax._setup import prepare
 from relu_regions.solvers import solve
-from relu_regions.stability._bounds import layer_bounds
-from relu_regions.stability._cuts import CutPool
-from relu_regions.stability._formulation import build_model
-from relu_regions.stability._setup import prepare
 
 
 def _pool_after_rounds(rounds=6):

@@ -14,6 +14,7 @@ from .._typing import Seed
 from ..domain import Domain, parse_domain
 from ..exceptions import DimensionError
 from ..network import Network, load_network
+from ..relax import STABILITY_METHODS
 from . import _architecture as arch
 from . import _cai, _expected, _lower, _network_aware
 from ._types import BOUND_METHODS, Bound, BoundConditionError, BoundMethod, BoundReport
@@ -211,8 +212,6 @@ def bound_regions(
     if hr_constant is not None or volume != 1.0:
         _expected.hanin_rolnick2019_theorem5_bound([1, 1], 1.0 if hr_constant is None else hr_constant,
                                                    volume=volume)
-    from ..stability import STABILITY_METHODS
-
     STABILITY_METHODS[stability]  # unknown names list the valid ones
     ctx = _Context(widths, net, dom, density, rank_estimator, rank_method, maxout_rank, hr_constant,
                    volume, seed, Budget(time_limit), stability)

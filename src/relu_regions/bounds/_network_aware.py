@@ -57,6 +57,7 @@ import numpy as np
 from .._typing import FloatArray
 from ..domain import Domain, parse_domain
 from ..network import Network, load_network
+from ..relax import stable_neurons
 from ._recurrence import LayerSpec, region_recurrence
 from ._types import Bound, make_bound
 
@@ -124,8 +125,6 @@ def _stability(
 ) -> tuple[list[np.ndarray], str]:
     """Per activated layer ``+1`` stably active, ``-1`` stably inactive, ``0`` unstable/undecided."""
     if domain is not None and net.is_relu and domain.dim > 0 and domain.bounded:
-        from ..stability import stable_neurons
-
         st = stable_neurons(net, domain, method=method, time_limit=time_limit)
         signs = []
         for layer in range(len(st.layers)):

@@ -193,7 +193,7 @@ def candidate_neurons(net: Network, G: FloatArray, h: FloatArray) -> BoolArray:
     2 k LPs) have a constant strict sign.
     """
     from ..exceptions import DomainError
-    from ..stability._crown import crown_layer
+    from ..relax import crown_layer
 
     if not net.is_relu:  # the CROWN relaxation below is for ReLU; LeakyReLU: decide every row
         return np.ones(net.num_neurons, dtype=bool)

@@ -6,18 +6,21 @@ non-negative (non-positive) everywhere on it; such neurons can be removed or fol
 without changing the network on the domain (Algorithm 1, Theorem 1).
 """
 
-from ._approx import LinearApproximation, global_linear_approximation, theorem2_widths, theorem3_widths
-from ._bounds import BOUND_METHODS, PreactivationBounds, preactivation_bounds
-from ._compress import RANK_TOL, CompressionReport, LayerCompression, compress
-from ._local import LocalStability, RadiusStability, local_stability
-from ._setup import SIGN_TOL, SOLVER_PAD
-from ._stable import (
+from ..relax import (
+    BOUND_METHODS,
+    SIGN_TOL,
+    SOLVER_PAD,
     STABILITY_METHODS,
     LayerCertificates,
     LayerStability,
+    PreactivationBounds,
     StableNeurons,
+    preactivation_bounds,
     stable_neurons,
 )
+from ._approx import LinearApproximation, global_linear_approximation, theorem2_widths, theorem3_widths
+from ._compress import RANK_TOL, CompressionReport, LayerCompression, compress
+from ._local import LocalStability, RadiusStability, local_stability
 
 __all__ = [
     "preactivation_bounds",

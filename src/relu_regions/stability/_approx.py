@@ -364,8 +364,7 @@ def _build(
 
 def _output_lower(net: Network, dom: Any) -> FloatArray:
     """A sound lower bound of every output over the domain (CROWN)."""
-    from ._crown import crown_layer
-    from ._setup import prepare
+    from ..relax import crown_layer, prepare
 
     setup = prepare(net, dom)
     bounds: list[tuple[FloatArray, FloatArray]] = []

@@ -38,8 +38,7 @@ import numpy as np
 from .._results import FrozenResult
 from .._typing import DomainLike, FloatArray, NetworkLike, Seed
 from ..network import Network
-from ._setup import Setup, prepare
-from ._stable import ACTIVE, INACTIVE, StableNeurons, stable_neurons
+from ..relax import ACTIVE, INACTIVE, Setup, StableNeurons, prepare, stable_neurons
 
 __all__ = ["compress", "CompressionReport", "LayerCompression", "RANK_TOL"]
 

@@ -24,7 +24,7 @@ from .._typing import Seed
 from ..domain import LInfBall
 from ..exceptions import DimensionError, DomainError, ReluRegionsError
 from ..network import load_network
-from ._stable import stable_neurons
+from ..relax import stable_neurons
 
 __all__ = ["local_stability", "LocalStability", "RadiusStability"]
 

@@ -1,0 +1,57 @@
+"""Relaxations: sound pre-activation bounds and certified neuron signs, shared by every engine.
+
+The layer below the engines (regions, bounds, stability, ...): everything here takes a
+network and a domain and bounds what its neurons can see.
+
+- :func:`interval_layer`, :func:`crown_layer`: closed-form interval and CROWN bounds
+  (Zhang et al., NeurIPS 2018) of one layer given the bounds of the earlier ones.
+- :func:`preactivation_bounds` (:data:`BOUND_METHODS`: interval, CROWN, LP, MILP) and
+  :func:`layer_bounds`: every layer in order, each tightened with the earlier ones.
+- :func:`stable_neurons` (:data:`STABILITY_METHODS`): stably active / inactive / unstable
+  neurons with certificates (Kumar, Serra & Ramalingam, Sec. 3 and Appendix B).
+- :func:`prepare` / :class:`Setup`: the network pulled back to the domain's chart, with the
+  chart's finite bounding box; :func:`build_model`: the big-M MILP encoding.
+
+``relu_regions.stability`` re-exports the public names, so ``from relu_regions.stability
+import stable_neurons`` keeps working.
+"""
+
+from ._bounds import BOUND_METHODS, PreactivationBounds, layer_bounds, preactivation_bounds
+from ._crown import crown_layer, interval_layer
+from ._formulation import NetworkModel, build_model
+from ._setup import SIGN_TOL, SOLVER_PAD, Setup, prepare
+from ._stable import (
+    ACTIVE,
+    INACTIVE,
+    STABILITY_METHODS,
+    UNDECIDED,
+    UNSTABLE,
+    LayerCertificates,
+    LayerStability,
+    StableNeurons,
+    stable_neurons,
+)
+
+__all__ = [
+    "interval_layer",
+    "crown_layer",
+    "preactivation_bounds",
+    "layer_bounds",
+    "PreactivationBounds",
+    "BOUND_METHODS",
+    "stable_neurons",
+    "StableNeurons",
+    "LayerStability",
+    "LayerCertificates",
+    "STABILITY_METHODS",
+    "ACTIVE",
+    "INACTIVE",
+    "UNSTABLE",
+    "UNDECIDED",
+    "Setup",
+    "prepare",
+    "SIGN_TOL",
+    "SOLVER_PAD",
+    "NetworkModel",
+    "build_model",
+]
