@@ -80,8 +80,8 @@ def bench_conv_unrolling(repeats: int, quick: bool) -> None:
     import torch
     import torch.nn.functional as F
 
-    from relu_regions.network._builder import LayerBuilder
-    from relu_regions.network._torch_ops import op_conv
+    from relu_regions.io._builder import LayerBuilder
+    from relu_regions.io._torch_ops import op_conv
 
     print("\n2. unrolling Conv2d into a dense matrix (float64)")
     print(f"   {'case':<34} {'matrix':>13} {'jacrev s':>9} {'probe s':>9} {'ratio':>7}")

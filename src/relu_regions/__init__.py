@@ -23,15 +23,15 @@ _EXPORTS: dict[str, str] = {
     "Network": "network",
     "Layer": "network",
     "random_network": "network",
-    "load_network": "network",
-    "save_network": "network",
-    # --- network: model import/export (io)
-    "from_torch": "network",
-    "from_state_dict": "network",
-    "to_torch": "network",
-    "to_torchscript": "network",
-    "from_onnx": "network",
-    "to_onnx": "network",
+    "load_network": "io",
+    "save_network": "io",
+    # --- io: model import/export (relu_regions.io)
+    "from_torch": "io",
+    "from_state_dict": "io",
+    "to_torch": "io",
+    "to_torchscript": "io",
+    "from_onnx": "io",
+    "to_onnx": "io",
     "UntrustedPickleError": "exceptions",
     # --- domains
     "Space": "domain",
@@ -168,19 +168,17 @@ if TYPE_CHECKING:  # pragma: no cover
         UnsupportedLayerError,
         UntrustedPickleError,
     )
-    from .network import (
-        Layer,
-        Network,
+    from .io import (
         from_onnx,
         from_state_dict,
         from_torch,
         load_network,
-        random_network,
         save_network,
         to_onnx,
         to_torch,
         to_torchscript,
     )
+    from .network import Layer, Network, random_network
     from .regions import (
         Region,
         RegionCount,

@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from relu_regions import DimensionError, UnsupportedLayerError
-from relu_regions.network._builder import LayerBuilder
-from relu_regions.network._maxpool import pool_windows, tournament
+from relu_regions.io._builder import LayerBuilder
+from relu_regions.io._maxpool import pool_windows, tournament
 
 
 def run_levels(levels, final, v):
@@ -81,7 +81,7 @@ def test_builder_deferred_ops_and_errors():
 
 
 def test_dense_size_guard(monkeypatch):
-    from relu_regions.network import _builder
+    from relu_regions.io import _builder
 
     monkeypatch.setattr(_builder, "MAX_DENSE_ENTRIES", 10)
     b = LayerBuilder((4,))

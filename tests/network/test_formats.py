@@ -98,7 +98,7 @@ def test_cli_convert(tmp_path, net, capsys, src, dst):
     assert check["output"]["reloaded_max_abs_difference"] == 0.0 and check["output"]["same_weights"] is True
     assert check["source_runtime"] == {"npz": None, "onnx": "onnxruntime", "pt": "torch.jit"}[src]
     assert check["output"]["runtime"] == {"onnx": "onnxruntime", "pt": "torch.jit", "npz": None, "ts": "torch.jit"}[dst]
-    # onnxruntime reads LeakyRelu's alpha as float32 (see relu_regions.network._onnx)
+    # onnxruntime reads LeakyRelu's alpha as float32 (see relu_regions.io._onnx)
     for diff in (check["source_max_abs_difference"], check["output"]["runtime_max_abs_difference"]):
         assert diff is None or diff < 1e-7
     assert res["architecture"]["hidden_widths"] == [7, 6]

@@ -13,7 +13,8 @@ from .._budget import Budget
 from .._typing import Seed
 from ..domain import Domain, parse_domain
 from ..exceptions import DimensionError
-from ..network import Network, load_network
+from ..io import load_network
+from ..network import Network
 from ..relax import STABILITY_METHODS
 from . import _architecture as arch
 from . import _cai, _expected, _lower, _network_aware

@@ -56,7 +56,8 @@ import numpy as np
 
 from .._typing import FloatArray
 from ..domain import Domain, parse_domain
-from ..network import Network, load_network
+from ..io import load_network
+from ..network import Network
 from ..relax import stable_neurons
 from ._recurrence import LayerSpec, region_recurrence
 from ._types import Bound, make_bound

@@ -91,7 +91,7 @@ def load_model(args: argparse.Namespace, *, notes: list[str] | None = None) -> A
     import sys
     import warnings
 
-    from ..network import load_network
+    from ..io import load_network
 
     shape = parse_int_list(args.input_shape, "--input-shape") if args.input_shape else None
     with warnings.catch_warnings(record=True) as caught:
@@ -223,7 +223,7 @@ def load_three_points(spec: str, dim: int, *, what: str = "--points") -> np.ndar
 
 def check_model_output(path: str) -> None:
     """Fail before the work when no saver handles the output file's extension."""
-    from ..network.io import FORMATS
+    from ..io import FORMATS
 
     suffix = Path(path).suffix.lower()
     savers = [e for n in FORMATS if FORMATS[n].saver is not None for e in FORMATS[n].extensions]

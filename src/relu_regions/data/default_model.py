@@ -106,7 +106,7 @@ def load_default_model() -> Network:
     >>> load_default_model().widths
     (64, 32, 32, 10)
     """
-    from ..network import load_network
+    from ..io import load_network
 
     ref = resources.files(__package__).joinpath(_NPZ)
     with resources.as_file(ref) as path:
@@ -149,7 +149,7 @@ def compare_with_bundled(result: Any) -> dict[str, Any]:
 
 
 def _write(result: Any, out: Path) -> None:
-    from ..network import save_network
+    from ..io import save_network
 
     out.mkdir(parents=True, exist_ok=True)
     save_network(result.network, out / _NPZ)

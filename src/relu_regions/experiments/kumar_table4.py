@@ -101,7 +101,7 @@ def train_table4_network(
     import torch
 
     from ..data import load_dataset
-    from ..network import from_torch
+    from ..io import from_torch
 
     if reg not in REGULARIZERS:
         raise ReluRegionsError(f"unknown regularizer {reg!r}; choose from {', '.join(REGULARIZERS)}")

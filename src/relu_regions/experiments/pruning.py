@@ -162,7 +162,7 @@ def regions_run(
 ) -> dict[str, Any]:
     """Experiment 1 for one seed: train a 2 x ``width`` MLP, prune uniformly, count, bound."""
     from ..domain import AffineSubspace
-    from ..network import from_torch
+    from ..io import from_torch
     from ..regions import count_regions
 
     timings: dict[str, float] = {}

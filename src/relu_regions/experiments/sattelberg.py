@@ -69,7 +69,7 @@ def train_image_model(data: str, arch: str, optimizer: str, seed: int, epochs: i
     import torch
 
     from ..data import load_dataset
-    from ..network import from_torch, save_network
+    from ..io import from_torch, save_network
     from ..train import evaluate_network
 
     ds = load_dataset(data, seed=0)
@@ -125,8 +125,8 @@ def _fit_sine(width: int, depth: int, epochs: int, seed: int, state: Any = None)
 def train_sine(width: int, depth: int, max_inits: int, epochs: int, extra_epochs: int,
                seed: int) -> dict[str, Any]:
     """Table 5.1 / Fig. 5.5: re-initialise until the exact MSE is below 0.45, then train on."""
+    from ..io import from_torch
     from ..linearity import pieces_1d
-    from ..network import from_torch
 
     mse, inits, model = math.inf, 0, None
     while inits < max_inits:
@@ -200,8 +200,8 @@ def analyse_image_model(file: str, data: str, anchors: Sequence[int], grids: Seq
                         seed: int) -> dict[str, Any]:
     """Cross-section (Fig. 6.11), active subspace (Fig. 6.14-6.16), k-means (Fig. 7.3)."""
     from ..data import load_dataset
+    from ..io import load_network
     from ..linearity import active_subspace, cross_section, grid_regions, kmeans_compression
-    from ..network import load_network
 
     net = load_network(file)
     ds = load_dataset(data, seed=seed)
@@ -229,8 +229,8 @@ def analyse_image_model(file: str, data: str, anchors: Sequence[int], grids: Seq
 
 def similarity_run(files: Sequence[str], names: Sequence[str], data: str, max_samples: int,
                    seed: int) -> dict[str, Any]:
+    from ..io import load_network
     from ..linearity import similarity_matrices
-    from ..network import load_network
 
     nets = {n: load_network(f) for n, f in zip(names, files, strict=True)}
     return similarity_matrices(nets, data, seed=seed, max_samples=max_samples).to_dict()

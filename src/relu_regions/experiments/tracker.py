@@ -38,7 +38,8 @@ from typing import Any
 from .._results import to_jsonable
 from ..domain import Domain, parse_domain
 from ..exceptions import ReluRegionsError
-from ..network import Network, from_torch
+from ..io import from_torch
+from ..network import Network
 
 __all__ = ["RegionTracker", "TrackerError", "snapshot_network"]
 

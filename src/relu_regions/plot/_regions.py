@@ -93,7 +93,8 @@ def plot_regions(
     """
     from ..domain import parse_domain
     from ..exceptions import DimensionError, UnknownChoiceError
-    from ..network import Network, load_network
+    from ..io import load_network
+    from ..network import Network
     from ..regions import chart_affine_maps, enumerate_regions, linear_region_labels
 
     if color not in PLOT_COLORS:

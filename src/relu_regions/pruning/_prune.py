@@ -231,7 +231,7 @@ def prune(
     p = check_global_density(density)
     select = PRUNE_STRATEGIES[strategy]
     if isinstance(model, Network):
-        from ..network import to_torch
+        from ..io import to_torch
 
         module = to_torch(model)
         net_in: Network | None = model
@@ -318,7 +318,7 @@ def prune(
 
 
 def _as_network(module: Any, input_shape: Sequence[int] | None) -> Network | None:
-    from ..network import from_torch
+    from ..io import from_torch
 
     try:
         return from_torch(module, input_shape=input_shape)

@@ -11,7 +11,8 @@ from .._budget import Budget
 from .._typing import DomainLike, FloatArray, NetworkLike
 from ..domain import Domain, parse_domain
 from ..exceptions import DimensionError, DomainError, UnknownChoiceError
-from ..network import Network, load_network
+from ..io import load_network
+from ..network import Network
 from ._polytope import unit_row_network
 from ._types import ENGINES, EngineInfo, EngineResult, RegionCount, RegionSet
 

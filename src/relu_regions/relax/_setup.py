@@ -16,7 +16,8 @@ import numpy as np
 from .._typing import FloatArray, Seed
 from ..domain import Domain, parse_domain
 from ..exceptions import DomainError, UnsupportedLayerError
-from ..network import Network, load_network
+from ..io import load_network
+from ..network import Network
 from ..polytope import Chart
 from ..polytope import lp_bounding_box as _lp_bounding_box
 from ..polytope import sample_chart as _sample_chart

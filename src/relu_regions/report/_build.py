@@ -41,7 +41,8 @@ from .._results import FrozenResult, to_jsonable
 from ..data import Dataset, load_dataset
 from ..domain import Domain, parse_domain
 from ..exceptions import DimensionError, ReluRegionsError, UnknownChoiceError
-from ..network import Network, load_network
+from ..io import load_network
+from ..network import Network
 from ._context import ReportContext, SectionBudget
 from ._html import esc, note_html, page_html, table_html
 from ._schema import SCHEMA, SCHEMA_VERSION, check_report

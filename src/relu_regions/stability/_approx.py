@@ -54,7 +54,8 @@ import numpy as np
 from .._results import FrozenResult
 from .._typing import BoolArray, FloatArray, Seed
 from ..exceptions import DimensionError, DomainError, ReluRegionsError, UnsupportedLayerError
-from ..network import Network, load_network
+from ..io import load_network
+from ..network import Network
 
 __all__ = [
     "theorem2_widths",

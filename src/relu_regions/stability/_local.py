@@ -23,7 +23,7 @@ from .._results import FrozenResult
 from .._typing import Seed
 from ..domain import LInfBall
 from ..exceptions import DimensionError, DomainError, ReluRegionsError
-from ..network import load_network
+from ..io import load_network
 from ..relax import stable_neurons
 
 __all__ = ["local_stability", "LocalStability", "RadiusStability"]

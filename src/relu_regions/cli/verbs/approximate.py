@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     )
     out = res.to_dict()
     if args.output and res.network is not None:
-        from ...network import save_network
+        from ...io import save_network
 
         out["output"] = str(save_network(res.network, args.output))
     return out

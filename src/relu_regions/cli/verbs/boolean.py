@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> Any:
                           encoding=args.encoding, minimal=args.minimal)
     out = res.to_dict()
     if args.output:
-        from ...network import save_network
+        from ...io import save_network
 
         out["saved"] = str(save_network(res.network, args.output))
     return out

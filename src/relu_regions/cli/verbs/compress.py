@@ -38,7 +38,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    from ...network import save_network
+    from ...io import save_network
     from ...stability import STABILITY_METHODS, compress
 
     STABILITY_METHODS[args.method]

@@ -38,8 +38,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    from ...network import detect_format, save_network
-    from ...network._check import check_file, native_forward
+    from ...io import check_file, detect_format, native_forward, save_network
 
     notes: list[str] = []
     net = load_model(args, notes=notes)

@@ -58,7 +58,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from ...bounds import RANK_ESTIMATORS
     from ...data import load_dataset
-    from ...network import from_torch, save_network
+    from ...io import from_torch, save_network
     from ...pruning import PRUNE_STRATEGIES, fit_model, prune
     from ...train import evaluate_network
 

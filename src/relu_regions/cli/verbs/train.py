@@ -47,7 +47,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from ...data import load_dataset
-    from ...network import save_network
+    from ...io import save_network
     from ...train import train_network
 
     data = load_dataset(

@@ -13,8 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..._deps import available
-from ...network import save_network
-from ...network._check import check_file
+from ...io import check_file, save_network
 from .._context import ReportContext
 from .._html import esc, note_html, table_html
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from .._deps import available
 from .._typing import FloatArray
-from ._network import Network
+from ..network import Network
 
 __all__ = ["native_forward", "check_file"]
 
@@ -94,7 +94,7 @@ def check_file(
     largest output difference of the network read back and, where the format has its own
     runtime, of that runtime (``runtime``, ``runtime_max_abs_difference``).
     """
-    from .io import load_network
+    from ._formats import load_network
 
     X = np.asarray(X, dtype=np.float64)
     expected = net.forward(X)

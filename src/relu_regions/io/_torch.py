@@ -31,8 +31,8 @@ from typing import Any
 from .._deps import require
 from .._registry import Registry
 from ..exceptions import ModelFormatError, UntrustedPickleError
+from ..network import Network
 from ._builder import LayerBuilder
-from ._network import Network
 
 __all__ = [
     "from_torch",

@@ -32,7 +32,7 @@ from typing import Any
 
 from .._registry import Registry
 from ..exceptions import ModelFormatError, UnknownChoiceError
-from ._network import Network
+from ..network import Network
 
 __all__ = ["ModelFormat", "FORMATS", "load_network", "save_network", "detect_format"]
 
@@ -106,8 +106,8 @@ FORMATS.add(
     ModelFormat(
         "npz",
         (".npz",),
-        ".io:_npz_load",
-        ".io:_npz_save",
+        "._formats:_npz_load",
+        "._formats:_npz_save",
         _is_npz,
         "NumPy archive with W0, b0, W1, b1, ...",
     ),

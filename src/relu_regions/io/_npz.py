@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ..exceptions import ModelFormatError
-from ._network import Network
+from ..network import Network
 
 __all__ = ["load_npz", "save_npz"]
 

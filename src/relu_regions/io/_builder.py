@@ -36,7 +36,7 @@ import numpy as np
 
 from .._typing import FloatArray
 from ..exceptions import DimensionError, ModelFormatError, UnsupportedLayerError
-from ._network import Network
+from ..network import Network
 
 __all__ = ["LayerBuilder", "MAX_DENSE_ENTRIES"]
 

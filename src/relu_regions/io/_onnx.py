@@ -40,8 +40,8 @@ import numpy as np
 from .._deps import require
 from .._registry import Registry
 from ..exceptions import DimensionError, ModelFormatError, UnsupportedLayerError
+from ..network import Network
 from ._builder import LayerBuilder
-from ._network import Network
 
 __all__ = ["from_onnx", "to_onnx", "load_onnx", "save_onnx", "OPSET", "IR_VERSION"]
 
