@@ -4,7 +4,7 @@ Every bound is a function returning a :class:`Bound` (value, ``log10``, kind, re
 :func:`bound_regions` computes several at once by name (see :data:`BOUND_METHODS`).
 """
 
-from ._api import bound_regions, methods_help
+from ._api import bound_regions, methods_help, network_densities
 from ._architecture import (
     check_widths,
     montufar2017_bound,
@@ -17,7 +17,7 @@ from ._cai import cai2023_bound
 from ._expected import hanin_rolnick2019_bound, hanin_rolnick2019_theorem5_bound
 from ._lower import montufar2014_lower_bound, serra2018_lower_bound
 from ._network_aware import network_aware_bound
-from ._numbers import log10_int, zaslavsky
+from ._numbers import format_magnitude, log10_int, zaslavsky
 from ._rank import RANK_ESTIMATORS, RankDistribution, rank_distribution
 from ._types import BOUND_METHODS, Bound, BoundConditionError, BoundReport
 
@@ -30,6 +30,8 @@ __all__ = [
     "BOUND_METHODS",
     "zaslavsky",
     "log10_int",
+    "format_magnitude",
+    "network_densities",
     "check_widths",
     "trivial_bound",
     "raghu2017_bound",

@@ -9,6 +9,7 @@ from . import _geometric, _lp, _milp, _sample  # noqa: F401  (register the engin
 from ._api import AUTO_ORDER, chart_points, choose_method, count_regions, enumerate_regions
 from ._export import REGION_FILE_FORMATS, regions_to_dataframe, save_regions
 from ._linear import chart_affine_maps, count_linear_regions, linear_region_labels, summarize_linear
+from ._sample import BOUNDARY_TOL
 from ._types import ENGINES, EngineInfo, EngineResult, Region, RegionCount, RegionSet
 
 __all__ = [
@@ -30,4 +31,5 @@ __all__ = [
     "Region",
     "RegionCount",
     "RegionSet",
+    "BOUNDARY_TOL",
 ]

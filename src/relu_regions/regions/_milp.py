@@ -51,8 +51,7 @@ import scipy.sparse as sp
 from .._budget import Budget
 from .._typing import BoolArray, FloatArray, IntArray
 from ..network import Network
-from ..solvers import MILP
-from ..solvers._enumerate import ENUMERATORS, enumerate_solutions
+from ..solvers import ENUMERATORS, MILP, enumerate_solutions
 from ._parallel import serial_or_parallel
 from ._polytope import (
     RADIUS_TOL,

@@ -20,6 +20,7 @@ from .._budget import request_stop_all
 from .._deps import available
 from .._registry import Registry
 from ._base import MILP, STATUSES, SolveResult
+from ._enumerate import ENUMERATORS, Enumeration, enumerate_solutions
 from ._gurobi import solve_gurobi
 from ._highs import solve_highs
 from ._quiet import new_highs, run_highs, silenced_stdout
@@ -37,6 +38,9 @@ __all__ = [
     "new_highs",
     "run_highs",
     "silenced_stdout",
+    "enumerate_solutions",
+    "Enumeration",
+    "ENUMERATORS",
 ]
 
 Backend = Callable[..., SolveResult]

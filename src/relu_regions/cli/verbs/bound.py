@@ -85,7 +85,7 @@ def run(args: argparse.Namespace) -> Any:
 
 
 def render(result: Any, args: argparse.Namespace) -> str:
-    from ...bounds._numbers import format_magnitude
+    from ...bounds import format_magnitude
 
     rows = [(b.name, b.kind, format_magnitude(b.value, b.log10), f"{b.log10:.4f}",
              "exact" if b.exact else "float") for b in result.ordered()]

@@ -15,9 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ...bounds import BOUND_METHODS, bound_regions
-from ...bounds._api import network_densities
-from ...bounds._numbers import format_magnitude
+from ...bounds import BOUND_METHODS, bound_regions, format_magnitude, network_densities
 from ...plot import new_figure, save_figure
 from .._context import ReportContext
 from .._html import esc, figure_html, note_html, table_html

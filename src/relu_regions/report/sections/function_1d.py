@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ...plot import new_figure, pattern_ids, save_figure
-from ...regions._sample import BOUNDARY_TOL
+from ...regions import BOUNDARY_TOL
 from .._context import ReportContext
 from .._html import figure_html, fmt, note_html
 

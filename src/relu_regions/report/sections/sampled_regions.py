@@ -17,8 +17,7 @@ import numpy as np
 from ...domain import Box
 from ...plot import new_figure, save_figure
 from ...polytope import sample_chart
-from ...regions import count_regions
-from ...regions._sample import BOUNDARY_TOL
+from ...regions import BOUNDARY_TOL, count_regions
 from .._context import ReportContext
 from .._html import esc, figure_html, fmt, note_html, table_html
 
