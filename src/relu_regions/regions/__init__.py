@@ -9,6 +9,7 @@ from . import _geometric, _lp, _milp, _sample  # noqa: F401  (register the engin
 from ._api import AUTO_ORDER, chart_points, choose_method, count_regions, enumerate_regions
 from ._export import REGION_FILE_FORMATS, regions_to_dataframe, save_regions
 from ._linear import chart_affine_maps, count_linear_regions, linear_region_labels, summarize_linear
+from ._options import ENGINE_OPTIONS
 from ._sample import BOUNDARY_TOL
 from ._types import ENGINES, EngineInfo, EngineResult, Region, RegionCount, RegionSet
 
@@ -32,4 +33,5 @@ __all__ = [
     "RegionCount",
     "RegionSet",
     "BOUNDARY_TOL",
+    "ENGINE_OPTIONS",
 ]

@@ -156,9 +156,9 @@ def run_parallel(
     workers = int(options.get("workers") or 1)
     executor = options.get("executor")
     if workers < 1:
-        from ..exceptions import UnknownChoiceError
+        from ..exceptions import OptionError
 
-        raise UnknownChoiceError(f"workers must be a positive integer, got {workers}")
+        raise OptionError(f"workers must be a positive integer, got {workers}")
     slots = workers if executor is None else max(workers, int(getattr(executor, "_max_workers", 4) or 4))
     _, scale = domain_scale(G, h)
     scale = float(options.get("_scale") or scale)

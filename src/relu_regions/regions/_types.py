@@ -28,7 +28,8 @@ Common options every engine may read (the API sets them): ``collect`` (return
 per-region geometry), ``adjacency`` (return which regions share a facet), ``progress``
 (``None`` or a tqdm-like bar: engines add their amount of work to ``total`` and call
 ``update(n)``), ``workers``/``executor`` (parallel engines only), ``points`` (given
-data, chart coordinates).
+data, chart coordinates).  Every key, including the library's own ``_pullback``,
+``_scale`` and ``_radius``, is documented in :data:`~relu_regions.regions.ENGINE_OPTIONS`.
 """
 
 from __future__ import annotations
