@@ -27,17 +27,21 @@ from __future__ import annotations
 import abc
 import json
 import math
+import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import numpy as np
 
 from ._registry import Registry
 from ._results import to_jsonable
-from ._typing import BoolArray, FloatArray, Seed
+from ._typing import ArrayLike, BoolArray, DomainLike, FloatArray, Seed
 from .exceptions import DimensionError, DomainError, EmptyDomainError
 from .polytope import Chart, chart_sampler, chebyshev_center, lp_min
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .network import Network
 
 __all__ = [
     "Domain",
@@ -119,7 +123,7 @@ class Domain(abc.ABC):
     def bounded(self) -> bool:
         return self.chart().bounded
 
-    def check_network(self, net: Any) -> None:
+    def check_network(self, net: Network) -> None:
         """Raise :class:`DimensionError` unless the domain lives in ``net``'s input space."""
         if self.ambient_dim != net.input_dim:
             raise DimensionError(
@@ -127,7 +131,7 @@ class Domain(abc.ABC):
                 f"{net.input_dim} inputs"
             )
 
-    def contains(self, x: Any, *, tol: float = 1e-9) -> BoolArray:
+    def contains(self, x: ArrayLike, *, tol: float = 1e-9) -> BoolArray:
         """Whether each point of ``x`` ``(N, n0)`` (or one ``(n0,)``) lies in the domain."""
         x = np.asarray(x, dtype=np.float64)
         single = x.ndim == 1
@@ -141,7 +145,7 @@ class Domain(abc.ABC):
         G, h = ch.halfspaces()
         inside = np.all(t @ G.T <= h + tol, axis=1) if G.shape[0] else np.ones(len(X), bool)
         out = on_flat & inside
-        return out[0] if single else out
+        return cast(BoolArray, out[0] if single else out)
 
     def bounding_box(self) -> tuple[FloatArray, FloatArray]:
         """The tightest axis-aligned box ``(lower, upper)`` containing the domain (may be infinite).
@@ -188,7 +192,7 @@ class Box(Domain):
 
     type_name = "box"
 
-    def __init__(self, lower: Any, upper: Any) -> None:
+    def __init__(self, lower: ArrayLike, upper: ArrayLike) -> None:
         lo = _vector(lower, "box lower")
         hi = _vector(upper, "box upper")
         if lo.shape != hi.shape:
@@ -223,11 +227,11 @@ class Box(Domain):
     def bounding_box(self) -> tuple[FloatArray, FloatArray]:
         return self.lower.copy(), self.upper.copy()
 
-    def contains(self, x: Any, *, tol: float = 1e-9) -> BoolArray:
+    def contains(self, x: ArrayLike, *, tol: float = 1e-9) -> BoolArray:
         X = np.asarray(x, dtype=np.float64)
         if X.shape[-1] != self.ambient_dim:
             raise DimensionError(f"points have {X.shape[-1]} coordinates, expected {self.ambient_dim}")
-        return np.all((X >= self.lower - tol) & (X <= self.upper + tol), axis=-1)
+        return cast(BoolArray, np.all((X >= self.lower - tol) & (X <= self.upper + tol), axis=-1))
 
     def to_dict(self) -> dict[str, Any]:
         return {"type": "box", "lower": to_jsonable(self.lower), "upper": to_jsonable(self.upper)}
@@ -249,7 +253,7 @@ class LInfBall(Box):
 
     type_name = "ball"
 
-    def __init__(self, center: Any, radius: float, *, clip: Sequence[float] | None = None) -> None:
+    def __init__(self, center: ArrayLike, radius: float, *, clip: Sequence[float] | None = None) -> None:
         c = _vector(_flat(center), "ball center")  # an image-shaped center is flattened
         try:
             r = float(radius)
@@ -275,7 +279,7 @@ class LInfBall(Box):
         return d
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> LInfBall:  # type: ignore[override]
+    def from_dict(cls, d: dict[str, Any]) -> LInfBall:
         _keys(d, {"center", "radius"}, {"clip"})
         return cls(d["center"], d["radius"], clip=d.get("clip"))
 
@@ -306,7 +310,7 @@ class AffineSubspace(Domain):
 
     type_name = "subspace"
 
-    def __init__(self, points: Any, coefficient_bounds: Any = None) -> None:
+    def __init__(self, points: ArrayLike, coefficient_bounds: Sequence[Any] | None = None) -> None:
         try:
             P = np.array(points, dtype=np.float64)
         except (TypeError, ValueError):
@@ -346,7 +350,9 @@ class AffineSubspace(Domain):
         self.coefficient_upper = hi
 
     @classmethod
-    def through_origin(cls, points: Any, coefficient_bounds: Any = None) -> AffineSubspace:
+    def through_origin(
+        cls, points: ArrayLike, coefficient_bounds: Sequence[Any] | None = None
+    ) -> AffineSubspace:
         """The subspace through the origin and ``points`` (Hanin & Rolnick's cross-sections)."""
         P = np.atleast_2d(np.asarray(points, dtype=np.float64))
         return cls(np.vstack([np.zeros(P.shape[1]), P]), coefficient_bounds)
@@ -413,7 +419,7 @@ class Polytope(Domain):
 
     type_name = "polytope"
 
-    def __init__(self, A: Any, b: Any) -> None:
+    def __init__(self, A: ArrayLike, b: ArrayLike) -> None:
         try:
             AA = np.array(A, dtype=np.float64)
         except (TypeError, ValueError):
@@ -475,7 +481,7 @@ class Space(Domain):
 
     type_name = "space"
 
-    def __init__(self, dim: Any) -> None:
+    def __init__(self, dim: int) -> None:
         if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or int(dim) < 1:
             raise DomainError(f"space dim must be a positive integer, got {dim!r}")
         self._dim = int(dim)
@@ -492,11 +498,11 @@ class Space(Domain):
     def bounding_box(self) -> tuple[FloatArray, FloatArray]:
         return np.full(self._dim, -math.inf), np.full(self._dim, math.inf)
 
-    def contains(self, x: Any, *, tol: float = 1e-9) -> BoolArray:
+    def contains(self, x: ArrayLike, *, tol: float = 1e-9) -> BoolArray:
         X = np.asarray(x, dtype=np.float64)
         if X.shape[-1] != self._dim:
             raise DimensionError(f"points have {X.shape[-1]} coordinates, expected {self._dim}")
-        return np.all(np.isfinite(X), axis=-1)
+        return cast(BoolArray, np.all(np.isfinite(X), axis=-1))
 
     def to_dict(self) -> dict[str, Any]:
         return {"type": "space", "dim": self._dim}
@@ -528,7 +534,7 @@ def _keys(d: dict[str, Any], required: set[str], optional: set[str]) -> None:
         raise DomainError(f"{d.get('type')} domain has unknown keys: {', '.join(sorted(extra))}")
 
 
-def parse_domain(spec: Any, *, input_dim: int | None = None) -> Domain:
+def parse_domain(spec: DomainLike | os.PathLike[str], *, input_dim: int | None = None) -> Domain:
     """Build a :class:`Domain` from a dict, a JSON string, a JSON file path or a shorthand.
 
     The shorthands ``box:LO,HI`` (every coordinate in ``[LO, HI]``) and ``space`` (all of

@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
-from typing import Any
 
 import numpy as np
 
@@ -85,7 +84,7 @@ class Chart:
             keep[r] = False
         return cls(np.zeros(k), np.eye(k), lower, upper, G[keep], h[keep])
 
-    def to_ambient(self, t: Any) -> FloatArray:
+    def to_ambient(self, t: ArrayLike) -> FloatArray:
         """Map chart coordinates ``(k,)`` or ``(N, k)`` to input space."""
         t = np.asarray(t, dtype=np.float64)
         return np.asarray(t @ self.basis.T + self.origin, dtype=np.float64)

@@ -6,11 +6,9 @@ every output is affine, so the set where an output wins is the polygon clipped b
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
-from .._typing import FloatArray
+from .._typing import ArrayLike, FloatArray
 
 __all__ = ["clip_convex_polygon", "polygon_area", "class_pieces", "class_boundary", "TIE_RTOL"]
 
@@ -19,7 +17,7 @@ __all__ = ["clip_convex_polygon", "polygon_area", "class_pieces", "class_boundar
 TIE_RTOL = 1e-9
 
 
-def clip_convex_polygon(P: Any, a: Any, b: float) -> FloatArray:
+def clip_convex_polygon(P: ArrayLike, a: ArrayLike, b: float) -> FloatArray:
     """The part ``{t : a @ t <= b}`` of the convex polygon with vertices ``P`` (in order).
 
     Sutherland-Hodgman against one half-plane; returns ``(k, 2)`` vertices (``k = 0`` when
@@ -34,7 +32,7 @@ def clip_convex_polygon(P: Any, a: Any, b: float) -> FloatArray:
     P = np.asarray(P, dtype=np.float64).reshape(-1, 2)
     a = np.asarray(a, dtype=np.float64)
     if len(P) == 0:
-        return P
+        return np.asarray(P, dtype=np.float64)
     s = P @ a - b
     out: list[FloatArray] = []
     n = len(P)
@@ -48,7 +46,7 @@ def clip_convex_polygon(P: Any, a: Any, b: float) -> FloatArray:
     return np.asarray(out, dtype=np.float64).reshape(-1, 2)
 
 
-def polygon_area(P: Any) -> float:
+def polygon_area(P: ArrayLike) -> float:
     """Area of the polygon with vertices ``P`` in order (shoelace formula).
 
     >>> polygon_area([[0, 0], [2, 0], [2, 1], [0, 1]])
@@ -61,7 +59,7 @@ def polygon_area(P: Any) -> float:
     return 0.5 * abs(float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))))
 
 
-def _scores(J: Any, c: Any) -> tuple[FloatArray, FloatArray]:
+def _scores(J: ArrayLike, c: ArrayLike) -> tuple[FloatArray, FloatArray]:
     """Class scores: one output ``f`` is the two-class problem ``[0, f]``."""
     J = np.atleast_2d(np.asarray(J, dtype=np.float64))
     c = np.atleast_1d(np.asarray(c, dtype=np.float64))
@@ -70,7 +68,9 @@ def _scores(J: Any, c: Any) -> tuple[FloatArray, FloatArray]:
     return J, c
 
 
-def class_pieces(P: Any, J: Any, c: Any, *, min_area: float | None = None) -> list[tuple[int, FloatArray]]:
+def class_pieces(
+    P: ArrayLike, J: ArrayLike, c: ArrayLike, *, min_area: float | None = None
+) -> list[tuple[int, FloatArray]]:
     """Split the convex polygon ``P`` by the winning class of the affine outputs ``J t + c``.
 
     ``J`` is ``(outputs, 2)``; with one output the classes are ``0`` (``f < 0``) and ``1``
@@ -100,7 +100,7 @@ def class_pieces(P: Any, J: Any, c: Any, *, min_area: float | None = None) -> li
 
 
 def class_boundary(
-    pieces: list[tuple[int, FloatArray]], J: Any, c: Any, *, rtol: float = TIE_RTOL
+    pieces: list[tuple[int, FloatArray]], J: ArrayLike, c: ArrayLike, *, rtol: float = TIE_RTOL
 ) -> list[FloatArray]:
     """The decision-boundary segments among the class pieces of one region, each once.
 
