@@ -16,6 +16,8 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from .exceptions import OptionError
+
 __all__ = ["Budget", "progress_bar", "stop_requested", "request_stop_all"]
 
 #: Budgets currently inside :meth:`Budget.catch_interrupt`, innermost last.  Solver callbacks
@@ -48,8 +50,6 @@ class Budget:
 
     def __init__(self, time_limit: float | None = None) -> None:
         if time_limit is not None and not time_limit > 0:
-            from .exceptions import OptionError
-
             raise OptionError(f"time_limit must be positive, got {time_limit}")
         self.time_limit = time_limit
         self.start = time.perf_counter()

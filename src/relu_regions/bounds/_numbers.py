@@ -16,6 +16,7 @@ import numpy as np
 from scipy.special import gammaln
 
 from .._typing import FloatArray
+from ..exceptions import DimensionError
 
 __all__ = [
     "zaslavsky",
@@ -53,8 +54,6 @@ def zaslavsky(n: int, d: int) -> int:
 
 
 def _nonneg(v: int, what: str) -> int:
-    from ..exceptions import DimensionError
-
     if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0:
         raise DimensionError(f"{what} must be a non-negative integer, got {v!r}")
     return int(v)

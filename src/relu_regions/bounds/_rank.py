@@ -43,7 +43,7 @@ from .._budget import Budget
 from .._registry import Registry
 from .._results import FrozenResult
 from .._typing import FloatArray, Seed
-from ..exceptions import UnknownChoiceError
+from ..exceptions import DimensionError, UnknownChoiceError
 from ._types import BoundConditionError
 
 __all__ = ["RankDistribution", "rank_distribution", "RANK_ESTIMATORS", "check_density"]
@@ -243,8 +243,6 @@ def rank_distribution(
     >>> d.samples >= 50 and bool(abs(d.pmf.sum() - 1) < 1e-12)
     True
     """
-    from ..exceptions import DimensionError
-
     for what, v in (("rows", rows), ("cols", cols)):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
             raise DimensionError(f"{what} must be a positive integer, got {v!r}")

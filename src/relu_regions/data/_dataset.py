@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from .._typing import FloatArray, Seed
+from ..domain import Box
 from ..exceptions import DatasetError
 
 __all__ = ["Dataset", "TASKS"]
@@ -148,8 +149,6 @@ class Dataset:
 
     def bounding_box(self) -> Any:
         """The smallest axis-aligned :class:`~relu_regions.domain.Box` holding every sample."""
-        from ..domain import Box
-
         return Box(self.X.min(axis=0), self.X.max(axis=0))
 
     def subset(self, n_train: int | None = None, n_test: int | None = None) -> Dataset:

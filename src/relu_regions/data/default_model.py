@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from ..exceptions import ReluRegionsError
+from ..io import load_network, save_network
 from ..network import Network
 
 __all__ = [
@@ -92,7 +93,7 @@ def train_default_model(*, progress: bool | None = False, **overrides: Any) -> A
     ``overrides`` replace entries of :data:`DEFAULT_CONFIG` (e.g. ``epochs=3`` for a quick check
     of the recipe's determinism).
     """
-    from ..train import train_network
+    from ..train import train_network  # here, not at the top: train imports data (a cycle)
 
     config = {**DEFAULT_CONFIG, **overrides}
     return train_network(DEFAULT_DATASET, progress=progress, name=MODEL_NAME, **config)
@@ -106,8 +107,6 @@ def load_default_model() -> Network:
     >>> load_default_model().widths
     (64, 32, 32, 10)
     """
-    from ..io import load_network
-
     ref = resources.files(__package__).joinpath(_NPZ)
     with resources.as_file(ref) as path:
         if not path.is_file():
@@ -149,8 +148,6 @@ def compare_with_bundled(result: Any) -> dict[str, Any]:
 
 
 def _write(result: Any, out: Path) -> None:
-    from ..io import save_network
-
     out.mkdir(parents=True, exist_ok=True)
     save_network(result.network, out / _NPZ)
     info = {

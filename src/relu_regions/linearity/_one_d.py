@@ -27,6 +27,7 @@ from .._typing import FloatArray
 from ..domain import Box
 from ..exceptions import DimensionError, ReluRegionsError
 from ..network import Network
+from ..regions import enumerate_regions
 
 __all__ = ["Pieces1D", "pieces_1d", "piecewise_mse", "PIECE_RTOL"]
 
@@ -86,8 +87,6 @@ def pieces_1d(net: Network, interval: Sequence[float] = (-math.pi, math.pi), *,
     >>> p.breakpoints.tolist(), p.slopes.tolist(), p.intercepts.tolist()
     ([0.0], [-1.0, 1.0], [0.0, 0.0])
     """
-    from ..regions import enumerate_regions
-
     if net.input_dim != 1 or net.output_dim != 1:
         raise DimensionError(f"pieces_1d needs a 1-input, 1-output network, got {net!r}")
     lo, hi = (float(v) for v in interval)

@@ -42,6 +42,7 @@ from ..domain import AffineSubspace
 from ..exceptions import DimensionError, DomainError, ReluRegionsError
 from ..network import Network
 from ..polytope import TIE_RTOL, class_boundary, class_pieces
+from ..regions import chart_affine_maps, enumerate_regions, linear_region_labels
 from ._maps import local_affine_maps
 
 __all__ = [
@@ -279,8 +280,6 @@ def cross_section(
     >>> cs.exact, cs.regions >= cs.linear_regions, np.allclose(cs.axes @ cs.axes.T, np.eye(2))
     (True, True, True)
     """
-    from ..regions import chart_affine_maps, enumerate_regions, linear_region_labels
-
     t0 = time.perf_counter()
     origin, E = plane_axes(A, B, C)
     if origin.size != net.input_dim:

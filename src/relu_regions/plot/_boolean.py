@@ -8,12 +8,12 @@ from typing import Any
 
 import numpy as np
 
+from ._base import new_axes
+
 __all__ = ["plot_metric_strip", "plot_success_grid", "plot_decision_boundary", "decision_segments"]
 
 
 def _axes(ax: Any, figsize: tuple[float, float]) -> Any:
-    from ._base import new_axes
-
     return new_axes(ax, width=figsize[0], height=figsize[1])
 
 

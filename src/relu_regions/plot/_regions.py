@@ -23,7 +23,7 @@ import numpy as np
 
 from .._typing import DomainLike, FloatArray, NetworkLike
 from ..polytope import class_boundary, class_pieces
-from ._base import new_axes, region_colors
+from ._base import new_axes, plot_points_2d, region_colors
 
 __all__ = ["plot_regions", "PLOT_COLORS"]
 
@@ -162,8 +162,6 @@ def plot_regions(
             title = f"{rs.count.regions} regions ({exact}), exact decision boundary"
     if points is not None:
         T = _to_chart(rs, points)
-        from ._base import plot_points_2d
-
         plot_points_2d(ax, T, labels)
     _set_limits(ax, polys)
     ax.set_title(title)

@@ -40,6 +40,7 @@ from .._registry import Registry
 from .._results import FrozenResult
 from .._typing import BoolArray, FloatArray
 from ..exceptions import ReluRegionsError
+from ..io import from_torch, to_torch
 from ..network import Network
 from ._counts import check_global_density, uniform_counts
 from ._densities import BoundObjective, choose_densities
@@ -231,8 +232,6 @@ def prune(
     p = check_global_density(density)
     select = PRUNE_STRATEGIES[strategy]
     if isinstance(model, Network):
-        from ..io import to_torch
-
         module = to_torch(model)
         net_in: Network | None = model
     elif isinstance(model, torch.nn.Module):
@@ -318,8 +317,6 @@ def prune(
 
 
 def _as_network(module: Any, input_shape: Sequence[int] | None) -> Network | None:
-    from ..io import from_torch
-
     try:
         return from_torch(module, input_shape=input_shape)
     except ReluRegionsError:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._typing import FloatArray, IntArray
+from ..solvers import solve_lp
 from ._partition import Partition
 from ._types import RegionSet
 
@@ -98,8 +99,6 @@ def facet_between(regions: RegionSet, i: int, j: int) -> bool:
     in it: maximise the Chebyshev radius, measured inside that hyperplane, of the set
     satisfying both regions' constraints other than ``q``'s (and the domain's).
     """
-    from ..solvers import solve_lp
-
     diff = np.flatnonzero(regions.patterns[i] != regions.patterns[j])
     if diff.size == 0:
         return False

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from ...bounds import bound_regions
 from ...domain import AffineSubspace, Box, Domain
 from ...exceptions import ReluRegionsError
 from ...plot import new_figure, plot_points_2d, plot_regions_2d, region_colors, save_figure
@@ -88,8 +89,6 @@ def _cases(ctx: ReportContext, P: np.ndarray) -> list[tuple[str, str, Domain]]:
 
 
 def _upper_bound(net_t: Any) -> tuple[str | None, int | None]:
-    from ...bounds import bound_regions
-
     try:
         rep = bound_regions(net_t, methods=BOUND_METHODS)
     except ReluRegionsError:

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from ...bounds import bound_regions
 from ...domain import AffineSubspace
 from ...regions import count_regions
 from .._context import ReportContext
@@ -73,8 +74,6 @@ def build(ctx: ReportContext) -> dict[str, Any]:
         "samples": SAMPLES,
     }
     try:
-        from ...bounds import bound_regions
-
         rep = bound_regions(ctx.net, dom, methods="network_aware")
         b = rep["network_aware"]
         out["upper_bound"] = {"method": "network_aware", "value": b.value, "log10": b.log10}
