@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from .._typing import DomainLike, NetworkLike
 from ._base import new_axes
 
 __all__ = ["plot_metric_strip", "plot_success_grid", "plot_decision_boundary", "decision_segments"]
@@ -73,7 +74,7 @@ def plot_success_grid(
     return ax
 
 
-def decision_segments(net: Any, domain: Any) -> list[tuple[Any, Any]]:
+def decision_segments(net: NetworkLike, domain: DomainLike) -> list[tuple[Any, Any]]:
     """Exact pieces of the zero level set ``{x : net(x) = 0}`` of a 2-D scalar network.
 
     On each activation region (exact, :func:`relu_regions.regions.enumerate_regions`) the

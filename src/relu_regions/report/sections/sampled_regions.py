@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from ...domain import Box
+from ...network import Network
 from ...plot import new_figure, save_figure
 from ...polytope import sample_chart
 from ...regions import BOUNDARY_TOL, count_regions
@@ -52,7 +53,7 @@ def _sample(ctx: ReportContext, n: int) -> tuple[np.ndarray, np.ndarray]:
     return ch.to_ambient(T), T
 
 
-def saturation_curve(net: Any, X: np.ndarray, checkpoints: list[int]) -> list[list[int]]:
+def saturation_curve(net: Network, X: np.ndarray, checkpoints: list[int]) -> list[list[int]]:
     """``[[m, K(m)], ...]``: distinct patterns among the first ``m`` points (boundary points dropped).
 
     Uses the same rule as the ``sample`` engine (points with a pre-activation within
