@@ -107,6 +107,8 @@ _EXPORTS: dict[str, str] = {
     "sphere_shell": "boolean",
     # --- experiments (training dynamics: RegionTracker)
     "RegionTracker": "experiments.tracker",
+    # --- maxout
+    "UnsupportedNetworkError": "exceptions",
     # --- exceptions
     "ReluRegionsError": "exceptions",
     "ModelFormatError": "exceptions",

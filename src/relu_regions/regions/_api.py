@@ -92,6 +92,7 @@ def _run(
     if options.get("points") is not None:
         options["points"] = chart_points(dom, options["points"])
     name = choose_method(chart.dim, bounded) if method == "auto" else method
+    net.require_relu(f"method {name!r}")  # --- maxout: engines without maxout support refuse
     info: EngineInfo = ENGINES[name]
     why = info.supports(chart.dim, bounded, options)
     if why is not None:
