@@ -10,6 +10,8 @@ from ._approx import LinearApproximation, global_linear_approximation, theorem2_
 from ._bounds import BOUND_METHODS, PreactivationBounds, preactivation_bounds
 from ._compress import RANK_TOL, CompressionReport, LayerCompression, compress
 from ._local import LocalStability, RadiusStability, local_stability
+from ._maxout import MAXOUT_STABILITY_METHODS, StableUnits, UnitLayerStability, stable_units
+from ._maxout_compress import MaxoutCompressionReport, MaxoutLayerCompression, compress_maxout
 from ._setup import SIGN_TOL, SOLVER_PAD
 from ._stable import (
     STABILITY_METHODS,
@@ -41,4 +43,11 @@ __all__ = [
     "RANK_TOL",
     "SIGN_TOL",
     "SOLVER_PAD",
+    "stable_units",
+    "StableUnits",
+    "UnitLayerStability",
+    "MAXOUT_STABILITY_METHODS",
+    "compress_maxout",
+    "MaxoutCompressionReport",
+    "MaxoutLayerCompression",
 ]
