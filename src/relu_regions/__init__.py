@@ -108,6 +108,7 @@ _EXPORTS: dict[str, str] = {
     # --- experiments (training dynamics: RegionTracker)
     "RegionTracker": "experiments.tracker",
     # --- maxout
+    "Maxout": "network",
     "UnsupportedNetworkError": "exceptions",
     # --- exceptions
     "ReluRegionsError": "exceptions",

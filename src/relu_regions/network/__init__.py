@@ -1,5 +1,7 @@
 """The network representation and its loaders/savers."""
 
+from typing import Any
+
 from ._network import Layer, Network, random_network
 from ._onnx import from_onnx, to_onnx
 from ._torch import from_state_dict, from_torch, to_torch, to_torchscript
@@ -20,4 +22,14 @@ __all__ = [
     "to_torchscript",
     "from_onnx",
     "to_onnx",
+    "Maxout",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``Maxout`` (a ``torch.nn.Module``) is imported on first use, so torch stays optional."""
+    if name == "Maxout":
+        from ._torch_maxout import Maxout
+
+        return Maxout
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
