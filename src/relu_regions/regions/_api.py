@@ -12,6 +12,8 @@ from .._typing import DomainLike, FloatArray, NetworkLike
 from ..domain import Domain, parse_domain
 from ..exceptions import DimensionError, DomainError, UnknownChoiceError
 from ..network import Network, load_network
+from ._maxout import choose_maxout_method, maxout_engine_info
+from ._maxout_polytope import maxout_unit_row_network
 from ._polytope import unit_row_network
 from ._types import ENGINES, EngineInfo, EngineResult, RegionCount, RegionSet
 
@@ -91,9 +93,14 @@ def _run(
     bounded = chart.bounded
     if options.get("points") is not None:
         options["points"] = chart_points(dom, options["points"])
-    name = choose_method(chart.dim, bounded) if method == "auto" else method
-    net.require_relu(f"method {name!r}")  # --- maxout: engines without maxout support refuse
-    info: EngineInfo = ENGINES[name]
+    info: EngineInfo
+    if net.has_maxout:  # --- maxout: their own engines (regions/_maxout.py); others refuse
+        name = choose_maxout_method(chart.dim, bounded) if method == "auto" else method
+        ENGINES[name]  # unknown names list the registered ones
+        info = maxout_engine_info(name)
+    else:
+        name = choose_method(chart.dim, bounded) if method == "auto" else method
+        info = ENGINES[name]
     why = info.supports(chart.dim, bounded, options)
     if why is not None:
         raise DomainError(f"method {name!r} {why}")
@@ -103,10 +110,13 @@ def _run(
     pullback = (net.layers[0].weight, net.layers[0].bias, chart.origin, chart.basis)
     # every engine sees the same network up to positive per-neuron factors, with unit weight
     # rows: counts do not depend on how the layers or neurons were scaled
-    net_t, factors = unit_row_network(net.with_input_map(chart.origin, chart.basis), pullback)
-    if factors:
-        d0 = factors[0]
-        pullback = (pullback[0] / d0[:, None], pullback[1] / d0, chart.origin, chart.basis)
+    if net.has_maxout:  # --- maxout: all pieces of a unit scaled alike
+        net_t, pullback = maxout_unit_row_network(net.with_input_map(chart.origin, chart.basis), pullback)
+    else:
+        net_t, factors = unit_row_network(net.with_input_map(chart.origin, chart.basis), pullback)
+        if factors:
+            d0 = factors[0]
+            pullback = (pullback[0] / d0[:, None], pullback[1] / d0, chart.origin, chart.basis)
     options["_pullback"] = pullback
     G, h = chart.halfspaces()
     budget = Budget(time_limit)
