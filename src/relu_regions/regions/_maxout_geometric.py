@@ -32,12 +32,13 @@ vertex evaluation; a split cell costs ``k (k - 1)`` polygon clips.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
 from .._budget import Budget, progress_bar
-from .._typing import FloatArray
+from .._typing import FloatArray, IntArray
 from ..exceptions import DomainError, EmptyDomainError
 from ..network import Network
 from ._geometric import RADIUS_RTOL, ZERO_RTOL
@@ -48,25 +49,20 @@ from ._types import EngineResult
 __all__ = ["maxout_geometric_engine"]
 
 
-class _Cell:
-    __slots__ = ("V", "pattern", "A", "c", "MA", "Mc")
-
-    def __init__(self, V: FloatArray, pattern: list[int], A: FloatArray, c: FloatArray, MA: FloatArray,
-                 Mc: FloatArray) -> None:
-        self.V = V  # (m, 2) counter-clockwise, or (2, 1) [lo, hi]
-        self.pattern = pattern
-        self.A, self.c = A, c  # the current layer's piece maps (k, out, n), (k, out)
-        self.MA, self.Mc = MA, Mc  # magnitudes of their terms
-
-
 def _measure_radius(V: FloatArray) -> tuple[float, float]:
     """Measure and inradius estimate (``2 area / perimeter``; half the length in 1-D)."""
     if V.shape[1] == 1:
         L = float(V[1, 0] - V[0, 0])
         return L, 0.5 * L
-    x, y = V[:, 0], V[:, 1]
-    area = 0.5 * float(np.dot(x, np.roll(y, -1)) - np.dot(np.roll(x, -1), y))
-    perim = float(np.linalg.norm(np.roll(V, -1, axis=0) - V, axis=1).sum())
+    pts = V.tolist()  # a few vertices: plain floats beat NumPy's per-call overhead
+    area2 = 0.0
+    perim = 0.0
+    x0, y0 = pts[-1]
+    for x1, y1 in pts:
+        area2 += x0 * y1 - x1 * y0
+        perim += math.hypot(x1 - x0, y1 - y0)
+        x0, y0 = x1, y1
+    area = 0.5 * area2
     return area, (2.0 * area / perim if perim > 0 else 0.0)
 
 
@@ -84,45 +80,44 @@ def _clip(V: FloatArray, f: FloatArray, tol: FloatArray) -> FloatArray | None:
             return np.array([[lo], [x if x is not None else lo]])
         return np.array([[x if x is not None else hi], [hi]])
     out = []
-    m = V.shape[0]
+    pts, fs, ss = V.tolist(), f.tolist(), s.tolist()  # plain floats: a few vertices
+    m = len(pts)
     for i in range(m):
         j = (i + 1) % m
-        if s[i] >= 0:
-            out.append(V[i])
-        if s[i] * s[j] < 0:
-            t = f[i] / (f[i] - f[j])
-            out.append(V[i] + t * (V[j] - V[i]))
+        if ss[i] >= 0:
+            out.append(pts[i])
+        if ss[i] * ss[j] < 0:
+            t = fs[i] / (fs[i] - fs[j])
+            (xi, yi), (xj, yj) = pts[i], pts[j]
+            out.append([xi + t * (xj - xi), yi + t * (yj - yi)])
     return np.array(out) if len(out) >= 3 else None
 
 
-def _split(cell: _Cell, j: int, radius_tol: float) -> list[tuple[int, FloatArray]]:
-    """The parts ``(piece, vertices)`` of ``cell`` under unit ``j`` (module docstring)."""
-    V = cell.V
-    a, c = cell.A[:, j, :], cell.c[:, j]
+def _split(
+    V: FloatArray, a: FloatArray, c: FloatArray, MA: FloatArray, Mc: FloatArray, radius_tol: float
+) -> list[tuple[int, FloatArray]]:
+    """The parts ``(piece, vertices)`` of the cell ``V`` under one unit (module docstring).
+
+    ``a, c`` ``(k, n), (k,)``: the unit's pieces on the cell; ``MA, Mc``: the magnitudes of
+    their terms.
+    """
     F = V @ a.T + c  # (m, k) piece values at the vertices
-    M = np.abs(V) @ cell.MA[:, j, :].T + cell.Mc[:, j]  # magnitudes of their terms
+    M = np.abs(V) @ MA.T + Mc
     k = F.shape[1]
-    best = F.max(axis=1, keepdims=True)
-    Mb = np.take_along_axis(M, F.argmax(axis=1)[:, None], axis=1)
-    wins = np.all(F >= best - ZERO_RTOL * (M + Mb), axis=0)
-    if wins.any():
-        return [(int(np.argmax(wins)), V)]  # the lowest piece that is a maximum everywhere
     pieces = list(range(k))
     while True:
         parts: list[tuple[int, FloatArray]] = []
-        slivers = []
+        slivers: list[tuple[float, int]] = []
         for q in pieces:
             P: FloatArray | None = V
-            Fq, Mq = F[:, q], M[:, q]
             for r in pieces:
                 if r == q or P is None:
                     continue
                 if P is V:
-                    d, tol = Fq - F[:, r], ZERO_RTOL * (Mq + M[:, r])
+                    d, tol = F[:, q] - F[:, r], ZERO_RTOL * (M[:, q] + M[:, r])
                 else:
                     d = P @ (a[q] - a[r]) + (c[q] - c[r])
-                    mag = np.abs(P) @ (cell.MA[q, j] + cell.MA[r, j]) + cell.Mc[q, j] + cell.Mc[r, j]
-                    tol = ZERO_RTOL * mag
+                    tol = ZERO_RTOL * (np.abs(P) @ (MA[q] + MA[r]) + Mc[q] + Mc[r])
                 if np.all(np.abs(d) <= tol):  # identical on the cell: the lower piece wins
                     if r < q:
                         P = None
@@ -130,14 +125,28 @@ def _split(cell: _Cell, j: int, radius_tol: float) -> list[tuple[int, FloatArray
                 P = _clip(P, d, tol)
             if P is None:
                 continue
-            _, rad = _measure_radius(P)
+            area, rad = _measure_radius(P)
             if rad > radius_tol:
                 parts.append((q, P))
             else:
-                slivers.append(q)
-        if not slivers or not parts:
-            return parts
-        pieces = [q for q in pieces if q not in slivers]
+                slivers.append((area, q))
+        if not slivers:
+            return parts or [(int(np.argmax(F.mean(axis=0))), V)]  # (only if round-off lost every part)
+        if not parts:  # every part is a sliver: the cell keeps the piece of the largest one
+            return [(max(slivers)[1], V)]
+        pieces = [q for q in pieces if q not in {sq for _, sq in slivers}]
+
+
+def _pad(polys: list[FloatArray]) -> tuple[FloatArray, IntArray]:
+    """Vertex lists padded to one array ``(C, M, n)`` by repeating the first vertex."""
+    m = np.array([len(P) for P in polys], dtype=np.int64)
+    M = int(m.max()) if len(m) else 1
+    n = polys[0].shape[1] if polys else 1
+    V = np.empty((len(polys), M, n))
+    for i, P in enumerate(polys):
+        V[i, : len(P)] = P
+        V[i, len(P):] = P[0]
+    return V, m
 
 
 def maxout_geometric_engine(
@@ -176,7 +185,11 @@ def maxout_geometric_engine(
             Wp, bp = np.stack([Wp, Wp]), np.stack([bp, bp])
         MA0 = MA0 + np.abs(Wp) @ np.abs(B)
         Mc0 = Mc0 + np.abs(Wp) @ np.abs(o) + np.abs(bp)
-    cells = [_Cell(V0, [], W0, b0, MA0, Mc0)]
+    # every cell at once: vertices (padded), the current layer's piece maps and magnitudes
+    polys = [V0]
+    A, c = W0[None], b0[None]
+    MA, Mc = MA0[None], Mc0[None]
+    pattern = np.zeros((1, 0), dtype=np.int64)
     total = net.num_neurons
     bar = progress_bar(
         total, desc="geometric (maxout): units", unit=" units", enabled=options.get("progress")
@@ -185,43 +198,62 @@ def maxout_geometric_engine(
     splits = 0
     with bar:
         for li, (W, b) in enumerate(layers):
+            out = W.shape[1]
             if li > 0:
-                for cell in cells:
-                    cell.A = np.einsum("qoi,in->qon", W, cell.A)
-                    cell.c = W @ cell.c + b
-                    absW = np.abs(W)
-                    cell.MA = np.einsum("qoi,in->qon", absW, cell.MA)
-                    cell.Mc = absW @ cell.Mc + np.abs(b)
-            for j in range(W.shape[1]):
+                absW = np.abs(W)
+                A = np.einsum("qoi,cin->cqon", W, A, optimize=True)
+                c = np.einsum("qoi,ci->cqo", W, c) + b
+                MA = np.einsum("qoi,cin->cqon", absW, MA, optimize=True)
+                Mc = np.einsum("qoi,ci->cqo", absW, Mc) + np.abs(b)
+            for j in range(out):
                 if budget.stop:
                     complete = False
                     break
-                new: list[_Cell] = []
-                for cell in cells:
-                    parts = _split(cell, j, radius_tol)
-                    splits += len(parts) - 1
-                    for q, P in parts:
-                        new.append(_Cell(P, [*cell.pattern, q], cell.A, cell.c, cell.MA, cell.Mc))
-                cells = new
+                V, _ = _pad(polys)
+                F = np.einsum("cmn,ckn->cmk", V, A[:, :, j, :]) + c[:, None, :, j]
+                Mg = np.einsum("cmn,ckn->cmk", np.abs(V), MA[:, :, j, :]) + Mc[:, None, :, j]
+                best = F.argmax(axis=2)[..., None]
+                Fb = np.take_along_axis(F, best, axis=2)
+                Mb = np.take_along_axis(Mg, best, axis=2)
+                wins = np.all(F >= Fb - ZERO_RTOL * (Mg + Mb), axis=1)  # (C, k)
+                piece = np.argmax(wins, axis=1)  # the lowest piece that is a maximum everywhere
+                hard = np.flatnonzero(~wins.any(axis=1))
+                if hard.size:
+                    src = list(range(len(polys)))
+                    new_piece = list(piece)
+                    for ci in hard:
+                        parts = _split(
+                            polys[ci], A[ci, :, j], c[ci, :, j], MA[ci, :, j], Mc[ci, :, j], radius_tol
+                        )
+                        splits += len(parts) - 1
+                        (new_piece[ci], polys[ci]), rest = parts[0], parts[1:]
+                        for q, P in rest:
+                            src.append(int(ci))
+                            new_piece.append(q)
+                            polys.append(P)
+                    idx = np.array(src)
+                    A, c, MA, Mc, pattern = A[idx], c[idx], MA[idx], Mc[idx], pattern[idx]
+                    piece = np.array(new_piece)
+                pattern = np.concatenate([pattern, piece[:, None]], axis=1)
                 bar.update(1)
             if not complete:
                 break
             # the next layer's input: the active pieces' maps
-            for cell in cells:
-                p = np.array(cell.pattern[-W.shape[1]:])
-                units = np.arange(W.shape[1])
-                cell.A, cell.c = cell.A[p, units], cell.c[p, units]
-                cell.MA, cell.Mc = cell.MA[p, units], cell.Mc[p, units]
-    points = np.array([cell.V.mean(axis=0) for cell in cells]).reshape(-1, k)
+            sel = pattern[:, -out:][:, None, :]
+            A = np.take_along_axis(A, sel[..., None], axis=1)[:, 0]
+            c = np.take_along_axis(c, sel, axis=1)[:, 0]
+            MA = np.take_along_axis(MA, sel[..., None], axis=1)[:, 0]
+            Mc = np.take_along_axis(Mc, sel, axis=1)[:, 0]
+    points = np.array([P.mean(axis=0) for P in polys]).reshape(-1, k)
     if not complete:  # cells of a cut-off layer: their full patterns at the centroids
         found, clear = point_patterns(layers, points)
         found, points = found[clear], points[clear]
         _, idx = np.unique(found, axis=0, return_index=True)
         idx = np.sort(idx)
         return EngineResult(found[idx], points[idx], complete=False, exact=False,
-                            details={"cells_when_stopped": len(cells)})
-    pats: Any = np.array([cell.pattern for cell in cells], dtype=PATTERN_DTYPE).reshape(len(cells), -1)
-    measures = np.array([_measure_radius(cell.V)[0] for cell in cells])
+                            details={"cells_when_stopped": len(polys)})
+    pats: Any = pattern.astype(PATTERN_DTYPE)
+    measures = np.array([_measure_radius(P)[0] for P in polys])
     total_measure = float(measures.sum())
     rel = abs(total_measure - dom_measure) / dom_measure
     certificate: dict[str, Any] = {
@@ -231,7 +263,7 @@ def maxout_geometric_engine(
         "measure": "area" if k == 2 else "length",
     }
     details: dict[str, Any] = {
-        "splits": splits, "pieces": len(cells), "zero_rtol": ZERO_RTOL, "radius_rtol": RADIUS_RTOL,
+        "splits": splits, "pieces": len(polys), "zero_rtol": ZERO_RTOL, "radius_rtol": RADIUS_RTOL,
         "maxout_ranks": list(net.maxout_ranks),
     }
     exact = rel <= 1e-8
@@ -244,7 +276,7 @@ def maxout_geometric_engine(
         details["not_exact_reason"] = "a pattern was found on two cells (numerically degenerate ties)"
         keep = np.sort(first)
         pats, points, measures = pats[keep], points[keep], measures[keep]
-        cells = [cells[i] for i in keep]
+        polys = [polys[i] for i in keep]
     halfspaces = None
     if options.get("collect") and len(pats):
         Gr, hr, _ = region_rows(layers, pats)
@@ -257,7 +289,7 @@ def maxout_geometric_engine(
         certificate=certificate,
         details=details,
         halfspaces=halfspaces,
-        vertices=[cell.V for cell in cells] if options.get("collect") else None,
+        vertices=polys if options.get("collect") else None,
         measures=measures,
     )
 
