@@ -15,6 +15,8 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 torch = pytest.importorskip("torch")
 onnx = pytest.importorskip("onnx")
@@ -134,6 +136,45 @@ def test_torch_layouts_give_the_right_pieces(cls, form):
     np.testing.assert_array_equal(net.activation_patterns(x)[0], idx)
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    shape=st.lists(st.integers(1, 3), min_size=1, max_size=4),
+    data=st.data(),
+    after=st.sampled_from([None, 0.0, 0.2]),
+)
+def test_builder_max_over_any_axes_equals_numpy_amax(shape, data, after):
+    """The builder's maxout layer equals ``np.amax`` of the reshaped affine map, for any axes.
+
+    ``after`` puts a (leaky) ReLU between the affine map and the max, which the builder moves
+    behind the max (``max_p sigma(z_p) = sigma(max_p z_p)``).
+    """
+    from relu_regions.network._builder import LayerBuilder
+
+    axes = data.draw(st.sets(st.integers(0, len(shape) - 1), min_size=1))
+    keepdim = data.draw(st.booleans())
+    rng = np.random.default_rng(len(shape) * 7 + sum(shape))
+    n_in, n = 3, int(np.prod(shape))
+    W, c = rng.normal(size=(n, n_in)), rng.normal(size=n)
+    b = LayerBuilder((n_in,))
+    b.linear(W, c)
+    if after is not None:
+        b.activation(after)
+    b.reshape(shape)
+    b.max_reduce(sorted(axes), keepdim=keepdim)
+    b.flatten()
+    net = b.finish()
+    x = xs(n_in, 50)
+    z = x @ W.T + c
+    if after is not None:
+        z = np.maximum(z, after * z)
+    expected = np.amax(z.reshape(-1, *shape), axis=tuple(a + 1 for a in axes), keepdims=keepdim)
+    np.testing.assert_allclose(net.forward(x), expected.reshape(len(x), -1), rtol=0, atol=1e-12)
+    k = int(np.prod([shape[a] for a in axes]))
+    if k > 1:
+        extra = 0 if after is None else (1 if after == 0.0 else k)
+        assert net.maxout_ranks == (k + extra,)
+
+
 def test_both_layouts_of_the_same_rows_give_the_same_network():
     torch.manual_seed(2)
     a = ViewMax().double().eval()
@@ -246,6 +287,30 @@ def test_max_of_maxout_units_and_max_over_the_input():
         np.testing.assert_allclose(net.forward(x), torch_out(model, x), rtol=0, atol=TOL)
 
 
+def test_shapes_of_earlier_values_and_a_max_over_all_features():
+    torch.manual_seed(15)
+
+    class Sizes(nn.Module):  # x.size(1) is the *input's* width, not the running value's
+        def __init__(self):
+            super().__init__()
+            self.lin, self.out = nn.Linear(3, 8), nn.Linear(4, 1)
+
+        def forward(self, x):
+            return self.out(self.lin(x).view(x.size(0), x.size(1) + 1, 2).amax(-1))
+
+    class AllFeatures(Sizes):  # one maxout unit of rank 8, output shape (batch,)
+        def forward(self, x):
+            return self.lin(x).amax(1)
+
+    x = xs(3)
+    for model in (Sizes().double().eval(), AllFeatures().double().eval()):
+        for form in (model, torch.jit.script(model)):
+            net = from_torch(form)
+            np.testing.assert_allclose(net.forward(x).reshape(len(x), -1),
+                                       torch_out(model, x).reshape(len(x), -1), rtol=0, atol=TOL)
+    assert from_torch(AllFeatures()).maxout_ranks == (8,)
+
+
 def test_a_model_ending_in_a_max_gets_an_identity_output_layer():
     torch.manual_seed(6)
     model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), Maxout(4, 2, 3)).double().eval()
@@ -257,9 +322,12 @@ def test_a_model_ending_in_a_max_gets_an_identity_output_layer():
 
 
 def test_max_pooling_still_becomes_relu_neurons():
-    model = nn.Sequential(nn.Conv2d(1, 2, 2), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(2, 1)).double()
-    net = from_torch(model.eval(), input_shape=(1, 3, 3))
-    assert not net.has_maxout
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Unflatten(1, (1, 4)), nn.MaxPool1d(2), nn.Flatten(),
+                          nn.Linear(2, 1)).double().eval()
+    net = from_torch(model)
+    assert not net.has_maxout and net.hidden_widths == (4, 4)  # the ReLU, one tournament level
+    x = xs(3)
+    np.testing.assert_allclose(net.forward(x), torch_out(model, x), rtol=0, atol=TOL)
 
 
 @pytest.mark.parametrize(

@@ -357,7 +357,8 @@ class LayerBuilder:
         the previous layer becomes the maxout layer followed by ``sigma`` (see
         :meth:`_activate_maxout`); after a maxout layer the pieces of the grouped units are
         merged, :math:`\\max_p \\max_q z_{pq}`; on the input itself the pieces are
-        coordinates.  A max over one entry (``k = 1``) only drops the axis.
+        coordinates.  A max over one entry (``k = 1``) only drops the axis; a max over all
+        entries of a sample leaves one unit, kept as the per-sample shape ``(1,)``.
         """
         shape = self._shape()
         axs = sorted({int(a) for a in axes})
@@ -367,11 +368,8 @@ class LayerBuilder:
         kept = [i for i in range(len(shape)) if i not in axs]
         out_shape = tuple(1 if (keepdim and i in axs) else shape[i]
                           for i in range(len(shape)) if keepdim or i not in axs)
-        if not out_shape:
-            raise UnsupportedLayerError(
-                f"{self.where} takes the max over all entries of a sample, leaving a scalar; "
-                "keep a unit axis (keepdim=True) or reshape to (batch, 1) first"
-            )
+        if not out_shape:  # one unit per sample: kept as a vector of one entry
+            out_shape = (1,)
         k = math.prod(shape[i] for i in axs)
         if k == 1:
             self.shape = out_shape

@@ -366,6 +366,16 @@ _ATEN: dict[str, Spec] = {
 }
 
 
+#: integer/float arithmetic of TorchScript graphs on plain numbers (sizes), evaluated directly
+_SCALAR_ARITH: dict[str, Callable[..., Any]] = {
+    "aten::add": operator.add,
+    "aten::sub": operator.sub,
+    "aten::mul": operator.mul,
+    "aten::floordiv": operator.floordiv,
+    "aten::neg": operator.neg,
+}
+
+
 def _bind(spec: Spec, args: Sequence[Any], kwargs: dict[str, Any], where: str) -> dict[str, Any]:
     op, names, defaults = spec
     if op == "identity":  # dropout, contiguous, to(...): the other arguments do not matter
@@ -427,9 +437,12 @@ class _Interpreter:
 
     def shape_of(self, value: _Chain) -> _ShapeOf:
         """``value.shape``: the running value's, or the recorded shape of an earlier one."""
-        if value.version == self.version or value.shape is None:
+        shape = value.shape
+        if shape is None and value.version == 0 and self.b._n_in is not None:
+            shape = self.b.input_shape or (self.b._n_in,)  # the model's input, size revealed since
+        if value.version == self.version or shape is None:
             return _ShapeOf(self.b)
-        return _ShapeOf(self.b, value.shape)
+        return _ShapeOf(self.b, shape)
 
     def module(self, m: Any, name: str, x: _Chain) -> _Chain:
         """Apply module ``m`` (qualified ``name``) to the running tensor ``x``."""
@@ -611,6 +624,10 @@ class _Interpreter:
             return [len(self.shape_of(args[0]))]
         if kind in ("aten::__getitem__", "aten::select") and not isinstance(args[0], _Chain):
             return [args[0][int(args[1])]]
+        if kind in _SCALAR_ARITH and args and all(
+            isinstance(a, (int, float)) and not isinstance(a, bool) for a in args
+        ):
+            return [_SCALAR_ARITH[kind](*args)]  # size arithmetic, e.g. x.size(1) + 1
         scope = node.scopeName() or ""
         short = kind.split("::")[-1]
         what = f"{short} in '{name or scope}'" if (name or scope) else short
