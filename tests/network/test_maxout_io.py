@@ -110,7 +110,21 @@ class KeepdimKM(UnflattenAmax):
         return self.out(torch.max(self.hidden(x), dim=-2, keepdim=True)[0].flatten(1))
 
 
-LAYOUTS = [ViewMax, UnflattenAmax, ReshapeValues, KeepdimKM]
+class KeepdimSqueeze(ViewMax):
+    """(m, k) layout, ``max(-1, keepdim=True)[0].squeeze(-1)``."""
+
+    def forward(self, x):
+        return self.out(self.hidden(x).max(-1, keepdim=True)[0].squeeze(-1))
+
+
+class UnsqueezeAmax(UnflattenAmax):
+    """(k, m) layout through ``unsqueeze``: ``amax`` over dim 2 of ``(B, 1, k, m)``."""
+
+    def forward(self, x):
+        return self.out(torch.amax(self.hidden(x).unsqueeze(1), dim=2).squeeze(1))
+
+
+LAYOUTS = [ViewMax, UnflattenAmax, ReshapeValues, KeepdimKM, KeepdimSqueeze, UnsqueezeAmax]
 
 
 def piece_axis(cls) -> int:
@@ -506,7 +520,7 @@ def test_onnx_reducemax_graphs_match_onnxruntime(layout, opset, keepdims, matmul
 
 
 @pytest.mark.parametrize("opset", [13, 17, 18])
-@pytest.mark.parametrize("cls", LAYOUTS[:2] + [MaxoutInside], ids=lambda c: c.__name__)
+@pytest.mark.parametrize("cls", [ViewMax, UnflattenAmax, KeepdimSqueeze, MaxoutInside], ids=lambda c: c.__name__)
 def test_torch_onnx_export_of_maxout_models(cls, opset, tmp_path):
     torch.manual_seed(11)
     model = cls().double().eval()

@@ -3,8 +3,9 @@
 Import (:func:`from_torch`) folds every layer that is affine in evaluation mode into the
 affine layers of a :class:`Network` and keeps ReLU/LeakyReLU as the activations:
 
-* ``Linear``, ``Flatten``/``Unflatten``/reshapes, ``Dropout`` (identity), ``Identity``,
-  ``BatchNorm1d/2d`` (running statistics), constant padding, scalar shifts and scales;
+* ``Linear``, ``Flatten``/``Unflatten``/reshapes/``squeeze``/``unsqueeze``, ``Dropout``
+  (identity), ``Identity``, ``BatchNorm1d/2d`` (running statistics), constant padding,
+  scalar shifts and scales;
 * given the input shape, ``Conv1d/2d`` (any padding, padding mode, stride, dilation and
   groups), ``AvgPool1d/2d`` and ``AdaptiveAvgPool1d/2d`` as exact dense matrices;
 * ``MaxPool1d/2d`` is **converted exactly** into ReLU layers with

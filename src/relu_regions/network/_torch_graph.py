@@ -241,6 +241,8 @@ _OPS: dict[str, Callable[[LayerBuilder, dict[str, Any]], None]] = {
     "pad": lambda b, p: ops.op_pad(b, p["pad"], p.get("mode") or "constant", p.get("value")),
     "neg": lambda b, p: b.elementwise(-1.0, 0.0),
     "max": _max,
+    "squeeze": lambda b, p: ops.op_squeeze(b, p.get("dim")),
+    "unsqueeze": lambda b, p: ops.op_unsqueeze(b, p["dim"]),
     "amax": lambda b, p: ops.op_max_reduce(b, p.get("dim", ()), p.get("keepdim", False), what="amax"),
     **{kind: functools.partial(_binary_op, kind) for kind in ("add", "sub", "rsub", "mul", "div")},
 }
@@ -291,6 +293,8 @@ def _fx_functions() -> dict[Any, Spec]:
     add([torch.matmul], "matmul", ["input", "other"])
     add([torch.max], "max", ["input", "dim", "keepdim"])
     add([torch.amax], "amax", ["input", "dim", "keepdim"])
+    add([torch.squeeze], "squeeze", ["input", "dim"])
+    add([torch.unsqueeze], "unsqueeze", ["input", "dim"])
     return t
 
 
@@ -307,6 +311,8 @@ _FX_METHODS: dict[str, Spec] = {
     "matmul": ("matmul", ["input", "other"], {}),
     "max": ("max", ["input", "dim", "keepdim"], {}),
     "amax": ("amax", ["input", "dim", "keepdim"], {}),
+    "squeeze": ("squeeze", ["input", "dim"], {}),
+    "unsqueeze": ("unsqueeze", ["input", "dim"], {}),
     **{
         m: ("identity", ["input"], {})
         for m in ("contiguous", "clone", "detach", "float", "double", "to", "cpu")
@@ -355,6 +361,8 @@ _ATEN: dict[str, Spec] = {
     "aten::neg": ("neg", ["input"], {}),
     "aten::max": ("max", ["input", "dim", "keepdim"], {}),
     "aten::amax": ("amax", ["input", "dim", "keepdim"], {}),
+    "aten::squeeze": ("squeeze", ["input", "dim"], {}),
+    "aten::unsqueeze": ("unsqueeze", ["input", "dim"], {}),
     **{
         k: ("identity", ["input"], {})
         for k in (

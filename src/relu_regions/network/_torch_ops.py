@@ -301,6 +301,31 @@ def op_max_reduce(b: LayerBuilder, dim: Any, keepdim: Any = False, *, what: str 
     b.max_reduce(batch_axes(b, dim, what), keepdim=bool(keepdim))
 
 
+def op_squeeze(b: LayerBuilder, dim: Any = None) -> None:
+    """``squeeze(dim)`` of per-sample axes of size 1 (as torch, other sizes are left alone).
+
+    Without ``dim`` every per-sample axis of size 1 goes; the batch axis always stays (torch
+    would drop a batch of one too).  A sample squeezed to a scalar keeps the shape ``(1,)``.
+    """
+    shape = b._shape()
+    axes = range(len(shape)) if dim is None else batch_axes(b, dim, "squeeze")
+    drop = {a for a in axes if shape[a] == 1}
+    b.reshape([d for i, d in enumerate(shape) if i not in drop] or [1])
+
+
+def op_unsqueeze(b: LayerBuilder, dim: Any) -> None:
+    """``unsqueeze(dim)``: a new axis of size 1 (not in front of the batch)."""
+    shape = list(b._shape())
+    rank = len(shape) + 2  # of the result, batch included
+    d = int(dim) + rank if int(dim) < 0 else int(dim)
+    if not 0 <= d < rank:
+        raise DimensionError(f"{b.where}: unsqueeze({dim}) of a value of rank {rank - 1}")
+    if d == 0:
+        raise UnsupportedLayerError(f"{b.where}: unsqueeze(0) puts a new axis in front of the batch")
+    shape.insert(d - 1, 1)
+    b.reshape(shape)
+
+
 def op_maxout(b: LayerBuilder, weight: Any, bias: Any) -> None:
     """A maxout layer from weight ``(k, out, in)`` and bias ``(k, out)`` (relu-regions' ``Maxout``)."""
     W, c = to_numpy(weight), to_numpy(bias)
