@@ -325,6 +325,32 @@ def test_shapes_of_earlier_values_and_a_max_over_all_features():
     assert from_torch(AllFeatures()).maxout_ranks == (8,)
 
 
+def test_global_max_over_spatial_axes_is_one_maxout_layer(tmp_path):
+    """``amax`` over (H, W) after a ReLU: rank H*W + 1 (the ReLU's zero piece), no ReLU blow-up."""
+    torch.manual_seed(16)
+
+    class GlobalMax(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv, self.out = nn.Conv2d(1, 2, 2), nn.Linear(2, 1)
+
+        def forward(self, x):
+            return self.out(torch.relu(self.conv(x)).amax(dim=(2, 3)))
+
+    model = GlobalMax().double().eval()
+    x = xs(9)
+    expected = torch_out(model, x.reshape(-1, 1, 3, 3))
+    path = tmp_path / "g.onnx"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(model, (torch.zeros(2, 1, 3, 3, dtype=torch.float64),), str(path), dynamo=False,
+                          input_names=["x"], dynamic_axes={"x": {0: "N"}})
+    for net in (from_torch(model, input_shape=(1, 3, 3)), from_torch(torch.jit.script(model), input_shape=(1, 3, 3)),
+                load_network(path)):
+        assert net.maxout_ranks == (5,) and net.hidden_widths == (2,)
+        np.testing.assert_allclose(net.forward(x), expected, rtol=0, atol=TOL)
+
+
 def test_a_model_ending_in_a_max_gets_an_identity_output_layer():
     torch.manual_seed(6)
     model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), Maxout(4, 2, 3)).double().eval()
