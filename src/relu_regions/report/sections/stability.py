@@ -52,7 +52,10 @@ def build(ctx: ReportContext) -> dict[str, Any]:
         "domain_note": ctx.domain_note,
         "stability": {
             "layers": [
-                {k: len(getattr(layer, k)) for k in ("active", "inactive", "unstable", "undecided")}
+                {
+                    **{k: len(getattr(layer, k)) for k in ("active", "inactive", "unstable", "undecided")},
+                    **({"stable_maxout": len(layer.stable)} if hasattr(layer, "stable") else {}),
+                }
                 for layer in st.layers
             ],
             "exact": st.exact,
@@ -80,6 +83,8 @@ def build(ctx: ReportContext) -> dict[str, Any]:
 
 
 def _sweep(ctx: ReportContext, rng: np.random.Generator) -> dict[str, Any]:
+    if ctx.net.has_maxout:
+        return {"skipped": "local stability (Table 2 / Figure 6) does not support maxout layers yet"}
     lo, hi = ctx.domain.bounding_box()
     if not (np.all(np.isfinite(lo)) and np.all(np.isfinite(hi))):
         return {"skipped": "the domain is unbounded"}
