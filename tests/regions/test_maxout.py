@@ -268,3 +268,29 @@ def test_scaled_units_give_the_same_count():
     box = Box([-1, -1], [1, 1])
     assert count_regions(scaled, box, method="lp").regions == count_regions(net, box, method="lp").regions
     assert count_regions(scaled, box, method="geometric").regions == count_regions(net, box, method="geometric").regions
+
+
+# ----------------------------------------------------------------- linear regions
+def test_linear_regions_merge_equal_maps():
+    # the output ignores unit 1: its ties split activation regions but not linear ones
+    W0 = np.array([[[1.0, 0.0], [0.0, 1.0]], [[-1.0, 0.5], [0.3, -1.0]], [[0.2, 0.2], [0.0, 0.0]]])
+    b0 = np.array([[0.0, 0.1], [0.1, 0.0], [0.3, 0.2]])
+    net = Network([W0, [[1.0, 0.0]]], [b0, [0.0]])
+    box = Box([-1, -1], [1, 1])
+    for m in ("lp", "geometric"):
+        act = count_regions(net, box, method=m)
+        lin = count_linear_regions(net, box, method=m)
+        only_unit0 = count_regions(Network([W0[:, :1], [[1.0]]], [b0[:, :1], [0.0]]), box, method=m)
+        assert lin.exact and lin.regions == only_unit0.regions < act.regions
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_linear_counts_agree_across_engines_and_with_relu(seed):
+    net = random_network([2, 5, 4, 1], maxout_rank=[3, 1], seed=seed, negative_slope=0.1)
+    box = Box([-1, -1], [1, 1])
+    assert count_linear_regions(net, box, method="lp").regions == count_linear_regions(
+        net, box, method="geometric").regions
+    relu = random_network([2, 5, 4, 1], seed=seed)
+    mx = relu_as_maxout(relu)
+    assert count_linear_regions(mx, box, method="geometric").regions == count_linear_regions(
+        relu, box, method="geometric").regions

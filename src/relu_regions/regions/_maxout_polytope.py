@@ -164,9 +164,35 @@ def point_patterns(layers: Sequence[PieceLayer], T: FloatArray) -> tuple[Any, An
     makes a second pattern.  A point is *clear* when in every unit the active piece beats
     every non-identical piece by more than :data:`BOUNDARY_RTOL` times the magnitude of the
     terms (``|W| |h| + |b|`` of both): it is then in the interior of its region (generic
-    points are).
+    points are).  Points where every piece is beaten by that margin need no gradients (no
+    piece can be identical to the active one there); the others are resolved with them.
     """
     T = np.asarray(T, dtype=np.float64)
+    N = T.shape[0]
+    H, absH = T, np.abs(T)
+    pats = []
+    tied = np.zeros(N, dtype=bool)
+    for W, b in layers:
+        Z = np.einsum("qoi,ni->nqo", W, H) + b
+        mag = np.einsum("qoi,ni->nqo", np.abs(W), absH) + np.abs(b)
+        p = np.argmax(Z, axis=1)[:, None, :]
+        Zp = np.take_along_axis(Z, p, axis=1)
+        magp = np.take_along_axis(mag, p, axis=1)
+        near = Zp - Z <= BOUNDARY_RTOL * (mag + magp)
+        tied |= near.sum(axis=1).max(axis=1) > 1  # another piece within the margin
+        pats.append(p[:, 0])
+        H, absH = Zp[:, 0], magp[:, 0]
+    P = np.concatenate(pats, axis=1).astype(PATTERN_DTYPE) if pats else np.zeros((N, 0), PATTERN_DTYPE)
+    clear = ~tied
+    if tied.any():
+        Pt, ct = _point_patterns_with_gradients(layers, T[tied])
+        P[tied] = Pt
+        clear[tied] = ct
+    return P, clear
+
+
+def _point_patterns_with_gradients(layers: Sequence[PieceLayer], T: FloatArray) -> tuple[Any, Any]:
+    """:func:`point_patterns` with every piece's gradient tracked (for points with near ties)."""
     N, n = T.shape
     pats = []
     clear = np.ones(N, dtype=bool)
