@@ -185,3 +185,18 @@ def test_stable_neurons_dispatches_and_rejects_bad_input():
     leaky = random_network([2, 3, 1], seed=0, negative_slope=0.1)
     with pytest.raises(Exception, match="LeakyReLU"):
         stable_units(leaky, Box([-1, -1], [1, 1]))
+
+
+@pytest.mark.parametrize("widths,rank,seed", MAXOUT_NETS[:3])
+def test_compressed_net_has_the_same_regions_by_the_counting_engines(widths, rank, seed):
+    """Dropped pieces were never on top and folded units never changed piece, so the
+    activation regions are the same sets; the function is the same, so are the linear regions."""
+    from relu_regions.regions import count_linear_regions, count_regions
+
+    net = random_network(widths, seed=seed, maxout_rank=rank)
+    dom = Box([-0.4] * widths[0], [0.3] * widths[0])
+    small, rep = compress_maxout(net, dom)
+    assert rep.distinct_pieces_after <= rep.pieces_after
+    a, b = count_regions(net, dom), count_regions(small, dom)
+    assert a.exact and b.exact and a.regions == b.regions
+    assert count_linear_regions(net, dom).regions == count_linear_regions(small, dom).regions

@@ -58,10 +58,16 @@ class MaxoutLayerCompression(LayerCompression):
 
 @dataclasses.dataclass(frozen=True)
 class MaxoutCompressionReport(CompressionReport):
-    """:class:`CompressionReport` plus piece counts (``sum over units of their rank``)."""
+    """:class:`CompressionReport` plus piece counts of the hidden layers.
+
+    ``pieces_before``/``pieces_after`` count stored pieces (rank times width; a ReLU neuron
+    counts 1); ``distinct_pieces_after`` counts each unit's distinct pieces (a layer's rank
+    is its largest unit's, so units with fewer live pieces repeat one).
+    """
 
     pieces_before: int = 0
     pieces_after: int = 0
+    distinct_pieces_after: int = 0
 
 
 def _as3(W: FloatArray, b: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -177,6 +183,7 @@ def compress_maxout(
         ),
         pieces_before=pieces(net),
         pieces_after=pieces(out),
+        distinct_pieces_after=_distinct_pieces(out),
     )
 
 
@@ -277,6 +284,18 @@ def _layer(
         affine_units=tuple(affine),
     )
     return rep, emit, collapsed, empty
+
+
+def _distinct_pieces(net: Network) -> int:
+    total = 0
+    for layer in net.layers[:-1]:
+        if not layer.is_maxout:
+            total += layer.width
+            continue
+        for u in range(layer.width):
+            rows = np.concatenate([layer.weight[:, u], layer.bias[:, u, None]], axis=1)
+            total += len(np.unique(rows, axis=0))
+    return total
 
 
 def _check(
