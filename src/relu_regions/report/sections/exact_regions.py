@@ -118,7 +118,7 @@ def build(ctx: ReportContext) -> dict[str, Any]:
             rs = enumerate_regions(
                 ctx.net,
                 dom,
-                method="geometric",
+                method="auto" if ctx.net.has_maxout else "geometric",  # maxout: lp on unbounded planes
                 adjacency=True,
                 progress=False,
                 time_limit=None if remaining is None else max(remaining, 0.05),
