@@ -108,6 +108,8 @@ _EXPORTS: dict[str, str] = {
     # --- experiments (training dynamics: RegionTracker)
     "RegionTracker": "experiments.tracker",
     # --- maxout
+    "stable_units": "stability",
+    "compress_maxout": "stability",
     "Maxout": "network",
     "UnsupportedNetworkError": "exceptions",
     # --- exceptions
