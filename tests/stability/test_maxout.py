@@ -200,3 +200,37 @@ def test_compressed_net_has_the_same_regions_by_the_counting_engines(widths, ran
     a, b = count_regions(net, dom), count_regions(small, dom)
     assert a.exact and b.exact and a.regions == b.regions
     assert count_linear_regions(net, dom).regions == count_linear_regions(small, dom).regions
+
+
+@pytest.mark.parametrize("kind", ["subspace", "polytope"])
+def test_verdicts_on_charts_and_polytopes(kind):
+    from relu_regions.domain import AffineSubspace, Polytope
+
+    if kind == "subspace":
+        net = random_network([3, 6, 5, 1], seed=8, maxout_rank=3)
+        dom = AffineSubspace([[0.1, 0.0, -0.2], [0.5, 0.2, 0.0], [0.0, 0.4, 0.3]], coefficient_bounds=(0, 1))
+    else:
+        net = random_network([2, 6, 5, 1], seed=9, maxout_rank=[2, 3])
+        dom = Polytope([[-1.0, 0.0], [0.0, -1.0], [1.0, 1.0]], [0.2, 0.2, 0.5])  # a triangle
+    s = stable_units(net, dom, samples=300)
+    assert s.exact and s.verify(net, dom)
+    X = dom.sample(20_000, seed=1)
+    for li, Z in enumerate(_pieces(net, X)):
+        win = _strict_winners(Z)
+        for u in range(Z.shape[2]):
+            seen = set(win[:, u][win[:, u] >= 0].tolist())
+            assert seen <= set(s.layers[li].live_pieces[u])
+            if len(seen) >= 2:
+                assert u in s.layers[li].unstable
+    small, rep = compress_maxout(net, dom, stability=s)
+    np.testing.assert_allclose(small.forward(X), net.forward(X), rtol=0, atol=1e-9)
+
+
+def test_leaky_layers_are_refused_but_bounded():
+    from relu_regions.bounds import bound_regions
+
+    net = random_network([2, 4, 4, 1], seed=0, maxout_rank=[3, 1], negative_slope=0.1)
+    with pytest.raises(Exception, match="LeakyReLU"):
+        stable_units(net, Box([-1, -1], [1, 1]))
+    b = bound_regions(net, Box([-1, -1], [1, 1]), methods="network_aware")["network_aware"]
+    assert "LeakyReLU" in b.details["stability"]

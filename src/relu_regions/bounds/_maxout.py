@@ -131,8 +131,17 @@ def _live_pieces(
     """Live pieces per unit per activated layer (ReLU neurons: (z, 0) as pieces (0, 1))."""
     ranks = maxout_ranks(net)
     every = [[tuple(range(k))] * layer.width for k, layer in zip(ranks, net.activated_layers, strict=True)]
-    if domain is None or domain.dim == 0 or not domain.bounded:
-        why = "no domain" if domain is None else ("a point" if domain.dim == 0 else "unbounded domain")
+    leaky = any(layer.rank == 1 and float(layer.slope or 0.0) != 0.0 for layer in net.activated_layers)
+    if domain is None or domain.dim == 0 or not domain.bounded or leaky:
+        why = (
+            "no domain"
+            if domain is None
+            else "a point"
+            if domain.dim == 0
+            else "LeakyReLU layers"
+            if leaky
+            else "unbounded domain"
+        )
         return every, f"every piece counted as live ({why})", True
     from ..stability import UnitLayerStability, stable_units
 
