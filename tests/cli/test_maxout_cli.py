@@ -99,3 +99,18 @@ def test_unsupported_verbs_refuse_in_one_line(model, verb, extra, tmp_path: Path
     err = json.loads(r.stdout)["error"]
     assert err["type"] == "UnsupportedNetworkError" and "maxout" in err["message"]
     assert "\n" not in err["message"] and "Traceback" not in r.stderr
+
+
+def test_analyze_a_one_input_maxout_model(tmp_path: Path):
+    m = save_network(random_network([1, 5, 4, 1], seed=0, maxout_rank=[3, 2]), tmp_path / "m1.npz")
+    out = cli_json("analyze", str(m), "-o", str(tmp_path / "rep"), "--quiet",
+                   "--sections", "function_1d,exact_regions,sampled_regions")
+    assert out["status"] == "ok" and all(s["status"] == "ok" for s in out["sections"]), out["sections"]
+    report = json.loads((tmp_path / "rep" / "report.json").read_text())
+    f1 = next(s for s in report["sections"] if s["name"] == "function_1d")["data"]
+    exact = next(s for s in report["sections"] if s["name"] == "exact_regions")["data"]["rows"][0]
+    assert exact["case"] == "domain"
+    # the grid sees a lower bound of the exact count on the same interval
+    assert exact["exact"] and f1["exact"] is False
+    assert 1 <= f1["regions_along_the_interval"] <= exact["activation_regions"] <= exact["upper_bound"]
+    assert exact["upper_bound_method"] in ("network_aware", "serra2018_maxout")
