@@ -123,13 +123,13 @@ def _sweep(ctx: ReportContext, rng: np.random.Generator) -> dict[str, Any]:
 
 def html(ctx: ReportContext, data: dict[str, Any], figdir: Path) -> str:
     st, comp, sweep = data["stability"], data["compression"], data["sweep"]
-    rows: list[tuple[Any, ...]] = [
+    lrows: list[tuple[Any, ...]] = [
         (i + 1, r["active"], r["inactive"], r["unstable"], r["undecided"]) for i, r in enumerate(st["layers"])
     ]
     heads = ["layer", "stably active", "stably inactive", "unstable", "undecided"]
     maxout = ""
     if any("stable_maxout" in r for r in st["layers"]):  # a maxout model (stability/_maxout.py)
-        rows = [(*row, r.get("stable_maxout", 0)) for row, r in zip(rows, st["layers"], strict=True)]
+        lrows = [(*row, r.get("stable_maxout", 0)) for row, r in zip(lrows, st["layers"], strict=True)]
         heads.append("stable maxout units")
         maxout = (" A maxout unit is <b>stable</b> when one piece is the maximum on the whole domain "
                   "(its other pieces are never strictly on top); compression drops such dead pieces "
@@ -139,7 +139,7 @@ def html(ctx: ReportContext, data: dict[str, Any], figdir: Path) -> str:
         f"(non-positive) on the whole domain ({esc(data['domain_note'])}); such neurons can be removed "
         f"or folded without changing the network there (Algorithm 1, Theorem 1).{maxout} "
         f"Classification {'exact' if st['exact'] else 'incomplete'}: {esc(st['reason'])}.</p>",
-        table_html(rows, heads),
+        table_html(lrows, heads),
     ]
     crow = [
         ("widths", "-".join(map(str, comp["widths_before"])), "-".join(map(str, comp["widths_after"]))),
