@@ -234,3 +234,42 @@ def test_leaky_layers_are_refused_but_bounded():
         stable_units(net, Box([-1, -1], [1, 1]))
     b = bound_regions(net, Box([-1, -1], [1, 1]), methods="network_aware")["network_aware"]
     assert "LeakyReLU" in b.details["stability"]
+
+
+def test_dataframe_and_certificates():
+    net = random_network([2, 4, 3, 1], seed=2, maxout_rank=[3, 1])
+    dom = Box([-0.3, -0.3], [0.3, 0.3])
+    s = stable_units(net, dom)
+    df = s.to_dataframe()
+    assert len(df) == 7 and set(df["status"]) <= {"active", "inactive", "unstable", "stable", "undecided"}
+    for li, ls in enumerate(s.layers):
+        for u in ls.unstable:
+            c = s.certificate(li, u)
+            assert c["status"] == "unstable" and len(c["witnesses"]) >= 2
+            for p, x in c["witnesses"].items():  # the piece is strictly on top at its witness
+                Z = _pieces(net, np.array([x]))[li][0, :, u]
+                assert Z[int(p)] > np.max(np.delete(Z, int(p)))
+
+
+try:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+except ImportError:  # pragma: no cover
+    given = None
+
+if given is not None:
+
+    @settings(max_examples=12, deadline=None)
+    @given(seed=st.integers(0, 10_000), rank=st.integers(2, 4), half=st.floats(0.05, 1.0))
+    def test_random_maxout_nets_never_contradict_sampling(seed, rank, half):
+        net = random_network([2, 4, 3, 1], seed=seed, maxout_rank=[rank, 2])
+        dom = Box([-half, -half], [half, half])
+        s = stable_units(net, dom, samples=200, seed=seed)
+        X = np.random.default_rng(seed).uniform(-half, half, size=(4000, 2))
+        for li, Z in enumerate(_pieces(net, X)):
+            win = _strict_winners(Z)
+            for u in range(Z.shape[2]):
+                seen = set(win[:, u][win[:, u] >= 0].tolist())
+                assert seen <= set(s.layers[li].live_pieces[u])
+        small, _ = compress_maxout(net, dom, stability=s)
+        np.testing.assert_allclose(small.forward(X), net.forward(X), rtol=0, atol=1e-9)

@@ -188,6 +188,22 @@ class StableUnits(StableNeurons):
             out[[u for u, _ in ls.stable]] = STABLE_PIECE
         return out
 
+    def to_dataframe(self) -> Any:
+        """One row per unit: ``layer``, ``unit``, ``kind``, ``status``, ``piece`` (stable ones),
+        ``live_pieces``, ``dead_pieces`` and ``proof``.  Needs pandas."""
+        from .._deps import require
+
+        pd = require("pandas")
+        names = {1: "active", -1: "inactive", 0: "unstable", 2: "undecided", STABLE_PIECE: "stable"}
+        rows = []
+        for li, ls in enumerate(self.layers):
+            assert isinstance(ls, UnitLayerStability)
+            for u, code in enumerate(self.status(li)):
+                rows.append({"layer": li, "unit": u, "kind": ls.kind, "status": names[int(code)],
+                             "piece": self.stable_piece(li, u), "live_pieces": ls.live_pieces[u],
+                             "dead_pieces": ls.dead_pieces[u], "proof": ls.proof[u]})
+        return pd.DataFrame(rows)
+
     def stable_piece(self, layer: int, unit: int) -> int | None:
         """The piece a stable unit always takes (ReLU: 0 active, 1 inactive), else None."""
         ls = self.layers[layer]
