@@ -294,3 +294,25 @@ def test_linear_counts_agree_across_engines_and_with_relu(seed):
     mx = relu_as_maxout(relu)
     assert count_linear_regions(mx, box, method="geometric").regions == count_linear_regions(
         relu, box, method="geometric").regions
+
+
+def test_unit_identically_zero_beyond_a_tie_stays_at_the_lowest_piece():
+    # found by a randomised sweep (half-integer weights): across a layer-0 tie the ReLU unit
+    # 9 becomes identically zero; round-off made its derivative along the normal 1e-17 > 0,
+    # and lp crossed into a pattern with no area (missing a region, yet claiming exactness)
+    W0 = [[[1.5, -1.0], [0.0, -1.0], [0.0, -1.0]], [[-2.0, 1.0], [0.5, -0.5], [-1.5, 1.0]],
+          [[-0.5, 0.5], [0.0, -0.5], [0.5, -3.0]], [[0.5, -0.5], [-1.0, 0.5], [-1.0, -1.0]]]
+    b0 = [[0.0, -1.5, 2.5], [0.5, 0.0, 0.0], [0.5, -1.5, -1.0], [-0.5, -0.5, 1.0]]
+    W1 = [[[-1.5, 0.0, 1.5], [0.0, -0.5, -1.0], [0.0, 1.0, -0.5], [0.0, 2.5, 0.0]],
+          [[0.5, 0.0, -0.5], [-0.5, 0.5, 1.0], [0.0, 0.0, -1.0], [1.0, -1.0, 0.5]],
+          [[0.5, 0.5, -0.5], [-0.5, 0.5, 1.5], [0.0, -0.5, 0.0], [0.0, -0.5, 0.0]]]
+    b1 = [[0.5, 0.5, -2.0, 0.0], [1.0, 0.0, 0.0, -0.5], [1.5, 0.0, 0.0, -1.0]]
+    W2 = [[-1.0, -0.5, -1.0, 0.0], [1.0, 1.0, -1.0, 0.5], [-0.5, 0.5, -0.5, 0.0]]
+    b2 = [1.0, 0.5, 0.0]
+    net = Network([W0, W1, W2, [[1.0, -1.0, 2.0]]], [b0, b1, b2, [0.0]])
+    box = Box([-1, -1], [1, 1])
+    g = enumerate_regions(net, box, method="geometric")
+    lp = enumerate_regions(net, box, method="lp")
+    sampled = enumerate_regions(net, box, method="sample", samples=50_000)
+    assert len(g) == 8 and g.count.exact and lp.count.exact
+    assert pattern_set(lp.patterns) == pattern_set(g.patterns) >= pattern_set(sampled.patterns)

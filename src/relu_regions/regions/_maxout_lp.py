@@ -135,7 +135,9 @@ def maxout_cross(
         an = np.sqrt(np.einsum("fqom,fqom->fqo", JZ, JZ))
         abn = np.take_along_axis(an, tb, axis=1)
         ident = gb <= ZERO_ROW_TOL * np.maximum(np.maximum(an, abn), 1.0)
-        near = tight & (dZ >= dZb - DIR_TOL * gb)
+        # pieces identical to the best one (tight: same value, same gradient) stay candidates
+        # whatever round-off did to their derivative along n
+        near = tight & ((dZ >= dZb - DIR_TOL * gb) | ident)
         ambiguous |= np.any(near & ~ident, axis=(1, 2))
         p = np.argmax(near & ident, axis=1)  # the lowest identical piece (best itself is one)
         tp = p[:, None, :]
