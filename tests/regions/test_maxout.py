@@ -316,3 +316,13 @@ def test_unit_identically_zero_beyond_a_tie_stays_at_the_lowest_piece():
     sampled = enumerate_regions(net, box, method="sample", samples=50_000)
     assert len(g) == 8 and g.count.exact and lp.count.exact
     assert pattern_set(lp.patterns) == pattern_set(g.patterns) >= pattern_set(sampled.patterns)
+
+
+def test_whole_plane_equals_a_box_holding_every_vertex():
+    net = random_network([2, 6, 5, 1], maxout_rank=[3, 2], seed=3)
+    plane = AffineSubspace([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    whole = count_regions(net, plane, method="lp")
+    big = count_regions(net, Box([-1e4, -1e4], [1e4, 1e4]), method="geometric")
+    small = count_regions(net, Box([-300, -300], [300, 300]), method="geometric")
+    assert whole.exact and big.exact and whole.regions == big.regions == 153
+    assert small.regions == 152  # one region lies beyond |t| = 300: the plane's count needs no window
