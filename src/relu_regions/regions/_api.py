@@ -93,14 +93,11 @@ def _run(
     bounded = chart.bounded
     if options.get("points") is not None:
         options["points"] = chart_points(dom, options["points"])
-    info: EngineInfo
+    name = choose_method(chart.dim, bounded) if method == "auto" else method
+    info: EngineInfo = ENGINES[name]
     if net.has_maxout:  # --- maxout: their own engines (regions/_maxout.py); others refuse
-        name = choose_maxout_method(chart.dim, bounded) if method == "auto" else method
-        ENGINES[name]  # unknown names list the registered ones
+        name = choose_maxout_method(chart.dim, bounded) if method == "auto" else name
         info = maxout_engine_info(name)
-    else:
-        name = choose_method(chart.dim, bounded) if method == "auto" else method
-        info = ENGINES[name]
     why = info.supports(chart.dim, bounded, options)
     if why is not None:
         raise DomainError(f"method {name!r} {why}")
@@ -110,13 +107,11 @@ def _run(
     pullback = (net.layers[0].weight, net.layers[0].bias, chart.origin, chart.basis)
     # every engine sees the same network up to positive per-neuron factors, with unit weight
     # rows: counts do not depend on how the layers or neurons were scaled
-    if net.has_maxout:  # --- maxout: all pieces of a unit scaled alike
-        net_t, pullback = maxout_unit_row_network(net.with_input_map(chart.origin, chart.basis), pullback)
-    else:
-        net_t, factors = unit_row_network(net.with_input_map(chart.origin, chart.basis), pullback)
-        if factors:
-            d0 = factors[0]
-            pullback = (pullback[0] / d0[:, None], pullback[1] / d0, chart.origin, chart.basis)
+    normalise = maxout_unit_row_network if net.has_maxout else unit_row_network  # --- maxout
+    net_t, factors = normalise(net.with_input_map(chart.origin, chart.basis), pullback)
+    if factors:
+        d0 = factors[0]
+        pullback = (pullback[0] / d0[:, None], pullback[1] / d0, chart.origin, chart.basis)
     options["_pullback"] = pullback
     G, h = chart.halfspaces()
     budget = Budget(time_limit)

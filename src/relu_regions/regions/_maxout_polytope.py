@@ -227,8 +227,8 @@ def _point_patterns_with_gradients(layers: Sequence[PieceLayer], T: FloatArray) 
 
 
 def maxout_unit_row_network(
-    net: Network, pullback: tuple[Any, Any, Any, Any]
-) -> tuple[Network, tuple[Any, Any, Any, Any]]:
+    net: Network, pullback: tuple[Any, Any, Any, Any] | None = None
+) -> tuple[Network, list[FloatArray]]:
     """The maxout analogue of :func:`~relu_regions.regions._polytope.unit_row_network`.
 
     ``max_q (z_q / d) = max_q(z_q) / d`` for ``d > 0``, so dividing *all pieces* of a unit
@@ -237,18 +237,19 @@ def maxout_unit_row_network(
     function nor any region, and every unit's largest piece row has unit norm.  ReLU
     layers are treated as in the ReLU engine (one row per neuron).  First-layer rows that
     cancelled to below :data:`CANCEL_TOL` of their terms are set to zero.  Returns the
-    network and the pull-back with the first layer scaled alike.
+    network and the factors ``d`` of each activated layer (``(out,)``: a maxout pull-back
+    ``W0 (k, out, in)`` scales as ``W0 / d[:, None]``, like a ReLU one).
     """
     W = [np.array(w, dtype=np.float64) for w in net.weights]
     b = [np.array(v, dtype=np.float64) for v in net.biases]
-    if pullback is not None:  # (callers without one pass None through Any)
+    if pullback is not None:
         W0, b0, o, B = (np.asarray(a, dtype=np.float64) for a in pullback)
         absW = np.abs(W0)
         row_terms = np.linalg.norm(absW @ np.abs(B), axis=-1)
         bias_terms = absW @ np.abs(o) + np.abs(b0)
         W[0][np.linalg.norm(W[0], axis=-1) <= CANCEL_TOL * row_terms] = 0.0
         b[0][np.abs(b[0]) <= CANCEL_TOL * bias_terms] = 0.0
-    first: FloatArray | None = None
+    factors: list[FloatArray] = []
     for li, layer in enumerate(net.layers):
         if not layer.activated:
             break
@@ -262,13 +263,8 @@ def maxout_unit_row_network(
         b[li] /= d
         if li + 1 < len(W):
             W[li + 1] *= d
-        if li == 0:
-            first = d
-    out = net.replace_layers(W, b)
-    if pullback is not None and first is not None:
-        W0, b0, o, B = pullback
-        pullback = (np.asarray(W0) / first[:, None], np.asarray(b0) / first, o, B)
-    return out, pullback
+        factors.append(d)
+    return net.replace_layers(W, b), factors
 
 
 def maxout_chart_affine_maps(net_t: Network, patterns: Any) -> tuple[FloatArray, FloatArray]:
