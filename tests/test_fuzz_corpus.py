@@ -125,6 +125,11 @@ CASES = [
     ["boolean", "npn", "--inputs", "0"],
     ["experiment", "pruning", "-o", "{d}/e", "--workers", "0"],
     ["experiment", "boolean", "-o", "{d}/e", "--time-limit", "-1"],
+    # malformed maxout models (files in tests/network/data, described in test_maxout_io.py)
+    ["info", os.path.join(os.path.dirname(__file__), "network", "data", "maxout_k_mismatch.npz")],
+    ["info", os.path.join(os.path.dirname(__file__), "network", "data", "maxout_output_layer.npz")],
+    ["convert", os.path.join(os.path.dirname(__file__), "network", "data", "maxout_reducemax_batch.onnx"),
+     "{d}/o.onnx"],
 ]
 
 

@@ -107,6 +107,11 @@ _EXPORTS: dict[str, str] = {
     "sphere_shell": "boolean",
     # --- experiments (training dynamics: RegionTracker)
     "RegionTracker": "experiments.tracker",
+    # --- maxout
+    "stable_units": "stability",
+    "compress_maxout": "stability",
+    "Maxout": "io",
+    "UnsupportedNetworkError": "exceptions",
     # --- exceptions
     "ReluRegionsError": "exceptions",
     "ModelFormatError": "exceptions",

@@ -23,6 +23,7 @@ __all__ = [
     "MissingDependencyError",
     "DatasetError",
     "TrainingError",
+    "UnsupportedNetworkError",
 ]
 
 
@@ -80,3 +81,7 @@ class DatasetError(ReluRegionsError, ValueError):
 
 class TrainingError(ReluRegionsError, ValueError):
     """A training configuration is invalid (hyperparameters, layer sizes, data/model mismatch)."""
+
+
+class UnsupportedNetworkError(ReluRegionsError, ValueError):
+    """An algorithm does not support this kind of network (e.g. maxout layers) yet."""

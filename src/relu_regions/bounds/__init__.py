@@ -16,6 +16,13 @@ from ._architecture import (
 from ._cai import cai2023_bound
 from ._expected import hanin_rolnick2019_bound, hanin_rolnick2019_theorem5_bound
 from ._lower import montufar2014_lower_bound, serra2018_lower_bound
+from ._maxout import (
+    MAXOUT_METHODS,
+    maxout_network_bound,
+    maxout_ranks,
+    serra2018_maxout_layers,
+    tseran_montufar2021_estimate,
+)
 from ._network_aware import network_aware_bound
 from ._numbers import format_magnitude, log10_int, zaslavsky
 from ._rank import RANK_ESTIMATORS, RankDistribution, rank_distribution
@@ -47,4 +54,9 @@ __all__ = [
     "rank_distribution",
     "RankDistribution",
     "RANK_ESTIMATORS",
+    "MAXOUT_METHODS",
+    "maxout_network_bound",
+    "maxout_ranks",
+    "serra2018_maxout_layers",
+    "tseran_montufar2021_estimate",
 ]

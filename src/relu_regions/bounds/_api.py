@@ -18,6 +18,7 @@ from ..network import Network
 from ..relax import STABILITY_METHODS
 from . import _architecture as arch
 from . import _cai, _expected, _lower, _network_aware
+from . import _maxout as _mx
 from ._types import BOUND_METHODS, Bound, BoundConditionError, BoundMethod, BoundReport
 
 __all__ = ["bound_regions", "methods_help", "network_densities"]
@@ -45,7 +46,20 @@ def network_densities(net: Network) -> tuple[float, ...]:
 
 
 def _maxout(ctx: _Context) -> Bound:
+    if ctx.net is not None and ctx.net.has_maxout:  # each layer's own rank (bounds/_maxout.py)
+        return _mx.serra2018_maxout_layers(ctx.widths, _mx.maxout_ranks(ctx.net))
     return arch.serra2018_maxout_bound(ctx.widths, 2 if ctx.maxout_rank is None else ctx.maxout_rank)
+
+
+def _tseran(ctx: _Context) -> Bound:
+    if ctx.net is not None and ctx.net.has_maxout:
+        k = max(_mx.maxout_ranks(ctx.net))
+    elif ctx.maxout_rank is not None and ctx.net is None:
+        k = ctx.maxout_rank
+    else:
+        raise BoundConditionError("tseran_montufar2021 estimates random maxout networks; give a maxout "
+                                  "model, or widths with maxout_rank (--maxout-rank)")
+    return _mx.tseran_montufar2021_estimate(ctx.widths[0], sum(ctx.widths[1:]), k)
 
 
 def _hr5(ctx: _Context) -> Bound:
@@ -71,6 +85,9 @@ def _cai2023(ctx: _Context) -> Bound:
 def _network(ctx: _Context) -> Bound:
     if ctx.net is None:
         raise BoundConditionError("network_aware needs a model's weights; give a model instead of widths")
+    if ctx.net.has_maxout:
+        return _mx.maxout_network_bound(ctx.net, ctx.domain, stability=ctx.stability,
+                                        time_limit=ctx.budget.remaining())
     return _network_aware.network_aware_bound(ctx.net, ctx.domain, stability=ctx.stability,
                                               time_limit=ctx.budget.remaining())
 
@@ -102,6 +119,9 @@ def _register() -> None:
     add("network_aware", BoundMethod(_network, "upper", _network_aware.REFERENCE, needs_network=True,
                                      relu_only=False),
         help="Theorem 1 with weight ranks and, given a domain, only unstable neurons")
+    add("tseran_montufar2021", BoundMethod(_tseran, "expected", _mx.REFERENCES["tseran_montufar2021"],
+                                           relu_only=False),
+        help="random maxout nets: (K N)^n0 C(K n0, 2 n0) / n0! (an estimate)")
 
 
 _register()
@@ -222,6 +242,13 @@ def bound_regions(
     with ctx.budget.catch_interrupt():
         for name in names:
             spec = BOUND_METHODS[name]
+            if net is not None and net.has_maxout and name not in _mx.MAXOUT_METHODS:
+                why = (f"{name} assumes ReLU activations; the model has maxout layers "
+                       f"(use {', '.join(sorted(_mx.MAXOUT_METHODS))})")
+                if not skip_errors:
+                    raise BoundConditionError(why)
+                skipped[name] = why
+                continue
             if spec.relu_only and not relu:
                 why = f"{name} assumes ReLU activations; the model has leaky ReLUs"
                 if not skip_errors:

@@ -16,6 +16,8 @@ writes it (Sec. "Layout" of the README):
 load_network`` keeps working).
 """
 
+from typing import Any
+
 from ._check import check_file, native_forward
 from ._formats import FORMATS, ModelFormat, detect_format, load_network, save_network
 from ._onnx import from_onnx, to_onnx
@@ -35,4 +37,14 @@ __all__ = [
     "to_onnx",
     "native_forward",
     "check_file",
+    "Maxout",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``Maxout`` (a ``torch.nn.Module``) is imported on first use, so torch stays optional."""
+    if name == "Maxout":
+        from ._torch_maxout import Maxout
+
+        return Maxout
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -323,6 +323,9 @@ class LayerBuilder:
         self._agnostic(lambda: self._activation(alpha))
 
     def _activation(self, alpha: float) -> None:
+        if self._pending is None and self._layers and self._layers[-1][0].ndim == 3:
+            self._activate_maxout(alpha)
+            return
         if self._pending is None and self._layers:
             W, b, s = self._layers[-1]
             self._layers[-1] = (W, b, s * alpha)  # sigma_a(sigma_b(z)) = sigma_{ab}(z)
@@ -335,6 +338,105 @@ class LayerBuilder:
             self._layers.append((W, b, alpha))
             self._pending = None
         self._nonneg = self._layers[-1][2] == 0.0
+
+    # ----------------------------------------------------------------- maxout
+    def max_reduce(self, axes: Sequence[int], *, keepdim: bool = False) -> None:
+        """``amax`` over the per-sample ``axes`` (0-based, batch excluded): a maxout layer.
+
+        With the pending affine map ``z = W h + b`` (rows in the C-order of the current
+        shape), output unit ``j`` is ``max_p z[idx[p, j]]`` where ``idx[p, j]`` is the flat
+        index of piece ``p`` (the position along ``axes``, C-order) of unit ``j`` (the
+        remaining positions, C-order): a rank-``k`` maxout layer with weight
+        ``W[idx]`` of shape ``(k, out, in)``, ``k`` the number of reduced entries.  So
+        ``view(..., m, k).amax(-1)`` and ``view(..., k, m).amax(-2)`` give the same layer
+        exactly when they group the same rows.
+
+        Without a pending map the maximum acts on the previous layer's output, and stays
+        exact and a maxout layer: after a (leaky) ReLU
+        :math:`\\max_p \\sigma(z_p) = \\sigma(\\max_p z_p)` (``sigma`` is non-decreasing), so
+        the previous layer becomes the maxout layer followed by ``sigma`` (see
+        :meth:`_activate_maxout`); after a maxout layer the pieces of the grouped units are
+        merged, :math:`\\max_p \\max_q z_{pq}`; on the input itself the pieces are
+        coordinates.  A max over one entry (``k = 1``) only drops the axis; a max over all
+        entries of a sample leaves one unit, kept as the per-sample shape ``(1,)``.
+        """
+        shape = self._shape()
+        axs = sorted({int(a) for a in axes})
+        if not axs or axs[0] < 0 or axs[-1] >= len(shape):
+            raise DimensionError(f"{self.where}: cannot take the max over axes {tuple(axes)} of a "
+                                 f"value of shape {shape} per sample")
+        kept = [i for i in range(len(shape)) if i not in axs]
+        out_shape = tuple(1 if (keepdim and i in axs) else shape[i]
+                          for i in range(len(shape)) if keepdim or i not in axs)
+        if not out_shape:  # one unit per sample: kept as a vector of one entry
+            out_shape = (1,)
+        k = math.prod(shape[i] for i in axs)
+        if k == 1:
+            self.shape = out_shape
+            return
+        n = math.prod(shape)
+        idx = np.arange(n).reshape(shape).transpose(*axs, *kept).reshape(k, -1)
+        self._maxout_rows(idx)
+        self.shape = out_shape
+
+    def _maxout_rows(self, idx: np.ndarray) -> None:
+        """Emit the maxout layer whose unit ``j`` is the max of current entries ``idx[:, j]``."""
+        k, out = idx.shape
+        post: float | None = None  # an activation moved behind the max
+        if self._pending is not None:
+            W, b = self._pending
+            self._pending = None
+        elif not self._layers:
+            self._check_dense(self.size, self.size)
+            W, b = np.eye(self.size), np.zeros(self.size)
+        else:
+            W, b, slope = self._layers.pop()
+            if W.ndim == 2:
+                post = slope  # max_p sigma(z_p) = sigma(max_p z_p)
+            else:  # a max of maxout units: merge their pieces (q, p) -> q * k + p
+                self._check_dense(W.shape[0] * k * out, W.shape[2])
+                W = W[:, idx].reshape(-1, out, W.shape[2])
+                b = b[:, idx].reshape(-1, out)
+                idx = np.arange(W.shape[0] * out).reshape(W.shape[0], out)
+                W, b = W.reshape(-1, W.shape[2]), b.reshape(-1)
+        self._check_dense(idx.size, W.shape[1])
+        self._layers.append((W[idx], b[idx], 0.0))
+        self._nonneg = False
+        self._check_rank()
+        if post is not None:
+            self._activate_maxout(post)
+
+    def _activate_maxout(self, alpha: float) -> None:
+        """A (leaky) ReLU after a maxout layer, folded into its pieces (exactly).
+
+        :math:`\\mathrm{relu}(\\max_p z_p) = \\max(0, z_0, \\dots, z_{k-1})` adds a zero piece
+        (rank ``k + 1``) and :math:`\\sigma_\\alpha(\\max_p z_p) = \\max_p \\max(z_p, \\alpha z_p)`
+        doubles the pieces (rank ``2k``); the result stays one maxout layer.
+        """
+        W, b, _ = self._layers[-1]
+        zero = [p for p in range(W.shape[0]) if not W[p].any() and not b[p].any()]
+        if alpha == 0.0 and zero:  # relu(max(0, ...)) = max(0, ...)
+            self._nonneg = True
+            return
+        if alpha == 0.0:
+            W = np.concatenate([W, np.zeros((1, *W.shape[1:]))])
+            b = np.concatenate([b, np.zeros((1, b.shape[1]))])
+        else:
+            W = np.concatenate([W, alpha * W])
+            b = np.concatenate([b, alpha * b])
+        self._check_dense(W.shape[0] * W.shape[1], W.shape[2])
+        self._layers[-1] = (W, b, 0.0)
+        self._nonneg = alpha == 0.0
+        self._check_rank()
+
+    def _check_rank(self) -> None:
+        from ..network import MAX_MAXOUT_RANK
+
+        k = int(self._layers[-1][0].shape[0])
+        if k > MAX_MAXOUT_RANK:
+            raise UnsupportedLayerError(
+                f"{self.where} makes a maxout layer of rank {k} (at most {MAX_MAXOUT_RANK})"
+            )
 
     def max_pool(self, windows: Sequence[Sequence[int]], out_shape: Sequence[int]) -> None:
         """Exact max over index windows of the flat value, as a tournament of ReLU layers.
@@ -374,7 +476,7 @@ class LayerBuilder:
         elif not layers:
             n = self.size
             final = (np.eye(n), np.zeros(n))
-        elif layers[-1][2] == 0.0:
+        elif layers[-1][2] == 0.0 and layers[-1][0].ndim == 2:
             output_relu = True
             final = None
         else:

@@ -1,7 +1,13 @@
 """The ``.npz`` model format: arrays ``W0, b0, W1, b1, ...``.
 
 ``Wi`` has shape ``(out, in)``; every layer but the last is followed by a ReLU and the
-last is affine.  Optional entries written by relu-regions (and read back if present):
+last is affine.  A hidden layer whose ``Wi`` is 3-D, of shape ``(k, out, in)`` with a 2-D
+``bi`` of shape ``(k, out)``, is a rank-``k`` maxout layer (unit ``j`` outputs
+``max_p Wi[p, j] @ h + bi[p, j]``); 2-D arrays stay (leaky-)ReLU layers.  Shape errors
+(a 1-D bias for a 3-D weight, ``k`` differing between ``Wi`` and ``bi``, ``k < 2``, a
+maxout output layer) are one-line
+:class:`~relu_regions.exceptions.ModelFormatError` messages that name the file and the
+array.  Optional entries written by relu-regions (and read back if present):
 ``negative_slopes`` (one per hidden layer), ``output_relu`` (0-d bool) and
 ``input_shape`` (int vector).  Files are read with ``allow_pickle=False``.
 """
@@ -68,7 +74,7 @@ def save_npz(net: Network, path: str | Path) -> None:
     for i, layer in enumerate(net.layers):
         arrays[f"W{i}"] = np.asarray(layer.weight)
         arrays[f"b{i}"] = np.asarray(layer.bias)
-    if not net.is_relu:
+    if any(s != 0.0 for s in net.negative_slopes):  # maxout layers store 0.0 (unused)
         arrays["negative_slopes"] = np.array(
             [layer.slope for layer in net.layers[:-1]], dtype=np.float64
         )

@@ -8,9 +8,18 @@ constants (so ``MatMul`` + ``Add`` is a dense layer), ``Relu``, ``LeakyRelu``,
 ``Dropout`` (inference: the identity) and ``Constant``; also what ``torch.onnx.export``
 writes for common PyTorch layers: ``BatchNormalization`` (inference), ``Conv``,
 ``AveragePool``, ``GlobalAveragePool``, ``Pad`` (dense matrices, like the PyTorch
-importer), ``MaxPool`` (ReLU layers, see :mod:`._maxpool`), and shape arithmetic such as
-``Shape -> Gather -> Concat -> Reshape``, which is evaluated on constants with onnx's
-reference evaluator (the batch size stands in as :data:`BATCH`).  Any other operator
+importer), ``MaxPool`` (ReLU layers, see :mod:`._maxpool`), ``Squeeze``/``Unsqueeze`` of
+per-sample axes, and shape arithmetic such as ``Shape -> Gather -> Concat -> Reshape``
+(also on the shape of an earlier value, as ``torch.onnx.export`` writes for
+``h.view(x.size(0), ...)``), which is evaluated on constants with onnx's reference
+evaluator (the batch size stands in as :data:`BATCH`).
+
+Maxout: ``ReduceMax`` over feature axes (``axes`` as an attribute, or from opset 18 as a
+constant second input; ``keepdims`` either way) is a maxout layer, so ``Gemm`` (or
+``MatMul`` + ``Add``) + ``Reshape`` to ``(batch, m, k)`` or ``(batch, k, m)`` +
+``ReduceMax`` over the pieces axis reads as a rank-``k`` maxout layer whose piece ``p`` of
+unit ``j`` is the ``Gemm`` row the ``Reshape`` puts at that position.  A ``ReduceMax`` over
+the batch axis, or over all axes, is refused.  Any other operator
 raises :class:`~relu_regions.exceptions.UnsupportedLayerError` naming it.  A ``Gemm`` computes
 
 .. math::
@@ -24,7 +33,9 @@ as the shortest decimal with the same float32 (:func:`float32_attribute`), so sl
 such as 0.01 or 0.2 round-trip exactly.
 
 Export writes ``Flatten`` (for a multi-dimensional input shape), then ``Gemm`` with
-``transB=1`` and ``Relu``/``LeakyRelu`` per layer, at opset :data:`OPSET` and IR
+``transB=1`` and ``Relu``/``LeakyRelu`` per layer (a rank-``k`` maxout layer of width
+``m``: ``Gemm`` with its ``k m`` stacked pieces, ``Reshape`` to ``(0, k, m)`` and
+``ReduceMax`` with ``axes=[1]``, ``keepdims=0``), at opset :data:`OPSET` and IR
 version :data:`IR_VERSION` (readable by onnxruntime >= 1.14), in float64 by default
 (onnxruntime runs ``Gemm``, ``Relu`` and ``LeakyRelu`` in double) or float32.
 """
@@ -55,9 +66,9 @@ ONNX_DTYPES.add("float64", ("DOUBLE", np.float64), help="double precision (exact
 ONNX_DTYPES.add("float32", ("FLOAT", np.float32), help="single precision")
 
 SUPPORTED_OPS = (
-    "Gemm, MatMul, Add, Sub, Mul, Div, Relu, LeakyRelu, Flatten, Reshape, Identity, Dropout, "
-    "BatchNormalization, Conv, AveragePool, GlobalAveragePool, MaxPool, Pad, Constant (and "
-    "shape arithmetic on constants)"
+    "Gemm, MatMul, Add, Sub, Mul, Div, Relu, LeakyRelu, Flatten, Reshape, Squeeze, Unsqueeze, "
+    "Identity, Dropout, BatchNormalization, Conv, AveragePool, GlobalAveragePool, MaxPool, "
+    "ReduceMax (maxout), Pad, Constant (and shape arithmetic on constants)"
 )
 
 #: The batch size inside constant-folded shape computations (``Shape`` of the running value).
@@ -123,6 +134,8 @@ class _GraphReader:
         else:
             b = LayerBuilder(declared)
         current = inputs[0].name
+        #: per-sample shapes of the chain's values, for ``Shape`` of an earlier one
+        self.shapes: dict[str, tuple[int, ...] | None] = {current: b.shape}
         for pos, node in enumerate(self.graph.node, start=1):
             b.where = f"position {pos} ({node.op_type} '{node.name or node.output[0]}')"
             if node.op_type == "Constant":
@@ -131,8 +144,8 @@ class _GraphReader:
             if current not in node.input and all(not n or n in self.consts for n in node.input):
                 self._fold(node, b.where)  # e.g. Identity of an initializer, shape arithmetic
                 continue
-            if node.op_type == "Shape" and list(node.input) == [current]:
-                self.consts[node.output[0]] = self._shape_of(node, b)
+            if node.op_type == "Shape" and len(node.input) == 1 and node.input[0] in self.shapes:
+                self.consts[node.output[0]] = self._shape_of(node, b, self.shapes[node.input[0]])
                 continue
             self._check_inputs(node, current, b.where)
             handler = _HANDLERS.get(node.op_type)
@@ -142,6 +155,7 @@ class _GraphReader:
                 )
             handler(self, node, b, current)
             current = node.output[0]
+            self.shapes[current] = b.shape
         outputs = list(self.graph.output)
         if len(outputs) != 1 or outputs[0].name != current:
             raise UnsupportedLayerError(
@@ -191,9 +205,9 @@ class _GraphReader:
         for name, value in zip([n for n in node.output if n], outs, strict=True):
             self.consts[name] = np.asarray(value)
 
-    def _shape_of(self, node: Any, b: LayerBuilder) -> np.ndarray:
-        """``Shape`` of the running value, the batch size written as :data:`BATCH`."""
-        full = np.array([BATCH, *b._shape()], dtype=np.int64)
+    def _shape_of(self, node: Any, b: LayerBuilder, shape: tuple[int, ...] | None) -> np.ndarray:
+        """``Shape`` of a chain value (per-sample ``shape``), the batch size written as :data:`BATCH`."""
+        full = np.array([BATCH, *(shape if shape is not None else b._shape())], dtype=np.int64)
         a = self.attrs(node)
         return full[int(a.get("start", 0)) : a.get("end", None)]
 
@@ -341,6 +355,62 @@ def _reshape(r: _GraphReader, node: Any, b: LayerBuilder, current: str) -> None:
     if not rest:
         raise UnsupportedLayerError(f"{b.where}: Reshape makes each sample a scalar")
     b.reshape(rest)
+
+
+def _axes(r: _GraphReader, node: Any, b: LayerBuilder) -> list[int]:
+    """A reduction's or (un)squeeze's ``axes``: the attribute, or the constant second input."""
+    if len(node.input) > 1 and node.input[1]:
+        return [int(v) for v in r.const(node.input[1], b.where).reshape(-1)]
+    return [int(v) for v in r.attrs(node).get("axes", [])]
+
+
+def _reduce_max(r: _GraphReader, node: Any, b: LayerBuilder, current: str) -> None:
+    """``ReduceMax`` over feature axes: a maxout layer (see :meth:`LayerBuilder.max_reduce`)."""
+    from ._torch_ops import batch_axes
+
+    a = r.attrs(node)
+    axes = _axes(r, node, b)
+    if not axes:
+        if a.get("noop_with_empty_axes", 0):
+            return
+        raise UnsupportedLayerError(
+            f"{b.where}: ReduceMax without axes reduces the batch dimension too; give the pieces axis"
+        )
+    b.max_reduce(batch_axes(b, axes, "ReduceMax"), keepdim=bool(a.get("keepdims", 1)))
+
+
+def _squeeze(r: _GraphReader, node: Any, b: LayerBuilder, current: str) -> None:
+    from ._torch_ops import batch_axes
+
+    axes = _axes(r, node, b)
+    if not axes:
+        raise UnsupportedLayerError(
+            f"{b.where}: Squeeze without axes would also drop a batch of one; give the axes"
+        )
+    shape = b._shape()
+    drop = set(batch_axes(b, axes, "Squeeze"))
+    if any(shape[i] != 1 for i in drop):
+        raise DimensionError(f"{b.where}: Squeeze of axes {axes} that are not 1 in the shape {shape}")
+    rest = [d for i, d in enumerate(shape) if i not in drop]
+    if not rest:
+        raise UnsupportedLayerError(f"{b.where}: Squeeze makes each sample a scalar")
+    b.reshape(rest)
+
+
+def _unsqueeze(r: _GraphReader, node: Any, b: LayerBuilder, current: str) -> None:
+    axes = _axes(r, node, b)
+    shape = list(b._shape())
+    rank = len(shape) + 1 + len(axes)
+    pos = sorted(v + rank if v < 0 else v for v in axes)
+    if not axes or len(set(pos)) != len(pos) or pos[0] < 0 or pos[-1] >= rank:
+        raise DimensionError(
+            f"{b.where}: Unsqueeze axes {axes} do not fit a value of rank {rank - len(axes)}"
+        )
+    if pos[0] == 0:
+        raise UnsupportedLayerError(f"{b.where}: Unsqueeze in front of the batch dimension moves the batch")
+    for p in pos:
+        shape.insert(p - 1, 1)
+    b.reshape(shape)
 
 
 def _float_attr(a: dict[str, Any], key: str, default: float) -> float:
@@ -510,12 +580,19 @@ _HANDLERS = {
     "Dropout": _identity,
     "Flatten": _flatten,
     "Reshape": _reshape,
+    "Squeeze": _squeeze,
+    "Unsqueeze": _unsqueeze,
+    "ReduceMax": _reduce_max,
 }
 
 
 # --------------------------------------------------------------------------- export
 def to_onnx(net: Network, *, dtype: str = "float64") -> Any:
     """The network as an ``onnx.ModelProto`` (``Gemm`` + ``Relu``/``LeakyRelu`` layers).
+
+    A rank-``k`` maxout layer of width ``m`` is written as ``Gemm`` (the ``k m`` pieces
+    stacked, piece ``p`` of unit ``j`` in row ``p m + j``), ``Reshape`` to ``(0, k, m)``
+    and ``ReduceMax`` over axis 1 (``keepdims=0``), which reads back as the same layer.
 
     Examples
     --------
@@ -538,6 +615,20 @@ def to_onnx(net: Network, *, dtype: str = "float64") -> Any:
         x = "flat"
     last = len(net.layers) - 1
     for i, layer in enumerate(net.layers):
+        if layer.is_maxout:
+            W, c = layer.stacked()
+            inits.append(numpy_helper.from_array(np.asarray(W, dtype=np_dtype), f"W{i}"))
+            inits.append(numpy_helper.from_array(np.asarray(c, dtype=np_dtype), f"b{i}"))
+            inits.append(numpy_helper.from_array(np.array([0, layer.rank, layer.width], dtype=np.int64),
+                                                 f"pieces{i}"))
+            nodes.append(
+                helper.make_node("Gemm", [x, f"W{i}", f"b{i}"], [f"z{i}"], transB=1, name=f"gemm{i}")
+            )
+            nodes.append(helper.make_node("Reshape", [f"z{i}", f"pieces{i}"], [f"p{i}"], name=f"pieces{i}"))
+            nodes.append(helper.make_node("ReduceMax", [f"p{i}"], [f"h{i}"], axes=[1], keepdims=0,
+                                          name=f"maxout{i}"))
+            x = f"h{i}"
+            continue
         inits.append(numpy_helper.from_array(np.asarray(layer.weight, dtype=np_dtype), f"W{i}"))
         inits.append(numpy_helper.from_array(np.asarray(layer.bias, dtype=np_dtype), f"b{i}"))
         z = "output" if i == last and layer.slope is None else f"z{i}"

@@ -3,15 +3,29 @@
 Import (:func:`from_torch`) folds every layer that is affine in evaluation mode into the
 affine layers of a :class:`Network` and keeps ReLU/LeakyReLU as the activations:
 
-* ``Linear``, ``Flatten``/``Unflatten``/reshapes, ``Dropout`` (identity), ``Identity``,
-  ``BatchNorm1d/2d`` (running statistics), constant padding, scalar shifts and scales;
+* ``Linear``, ``Flatten``/``Unflatten``/reshapes/``squeeze``/``unsqueeze``, ``Dropout``
+  (identity), ``Identity``, ``BatchNorm1d/2d`` (running statistics), constant padding,
+  scalar shifts and scales;
 * given the input shape, ``Conv1d/2d`` (any padding, padding mode, stride, dilation and
   groups), ``AvgPool1d/2d`` and ``AdaptiveAvgPool1d/2d`` as exact dense matrices;
 * ``MaxPool1d/2d`` is **converted exactly** into ReLU layers with
   :math:`\\max(a, b) = b + \\mathrm{relu}(a - b)` (see :mod:`._maxpool`): the function is
   the same, and the extra neurons mark where the pooled maximum switches (plus the
   hyperplanes ``v = 0`` of carried values when the pooled values may be negative);
-* ``PReLU`` with a single slope is a LeakyReLU.
+* ``PReLU`` with a single slope is a LeakyReLU;
+* maxout: a maximum over a feature axis -- ``Linear(n, m*k)`` followed by
+  ``view``/``reshape``/``unflatten`` to ``(..., m, k)`` or ``(..., k, m)`` and
+  ``max(dim)``/``amax`` over the pieces axis -- and relu-regions' own
+  :class:`~relu_regions.network.Maxout` module become **maxout layers** (weight
+  ``(k, m, n)``, piece ``p`` of unit ``j`` taken from the ``Linear`` row that the reshape
+  puts at that position), never ReLU neurons.  A (leaky) ReLU right before or after such a
+  maximum folds into the maxout pieces exactly (see
+  :meth:`~relu_regions.io._builder.LayerBuilder.max_reduce`).
+
+Export (:func:`to_torch`) writes ``Linear`` + ``ReLU``/``LeakyReLU`` layers and
+:class:`~relu_regions.network.Maxout` modules for maxout layers, whose forward pass is
+``linear`` + ``unflatten`` + ``amax``; TorchScript archives therefore run without
+relu-regions installed.
 
 Anything else raises :class:`~relu_regions.exceptions.UnsupportedLayerError` naming the
 layer and its position.  ``torch.save`` files are only read with
@@ -128,6 +142,9 @@ def from_torch(
 def to_torch(net: Network, *, dtype: Any = "float64") -> Any:
     """The network as an ``nn.Sequential`` of ``Linear`` and ``ReLU``/``LeakyReLU`` layers.
 
+    A maxout layer becomes a :class:`~relu_regions.network.Maxout` module with the same
+    ``(k, out, in)`` weight and ``(k, out)`` bias.
+
     A multi-dimensional ``net.input_shape`` adds a leading ``nn.Flatten()``, so the module
     accepts inputs of that shape as well as flat ones.  The default float64 computes
     exactly what :meth:`Network.forward` computes.
@@ -149,6 +166,16 @@ def to_torch(net: Network, *, dtype: Any = "float64") -> Any:
     if net.input_shape is not None and len(net.input_shape) > 1:
         modules.append(nn.Flatten())
     for layer in net.layers:
+        if layer.is_maxout:
+            from ._torch_maxout import Maxout
+
+            k, out_f, in_f = layer.weight.shape
+            mx = Maxout(in_f, out_f, k, dtype=dt)
+            with torch.no_grad():
+                mx.weight.copy_(torch.from_numpy(layer.weight.copy()))
+                mx.bias.copy_(torch.from_numpy(layer.bias.copy()))
+            modules.append(mx)
+            continue
         out_f, in_f = layer.weight.shape
         lin = nn.Linear(in_f, out_f, dtype=dt)
         with torch.no_grad():
@@ -302,9 +329,11 @@ def from_state_dict(
     A state dict holds tensors, not the architecture.  Parameters are grouped by module
     prefix (``fc1.weight`` -> ``fc1``) in the order they appear, which is the order the
     modules were registered in.  A group with a 2-D ``weight`` is a ``Linear`` layer, one
-    with ``running_mean``/``running_var`` a ``BatchNorm1d``; a ReLU (or
-    ``LeakyReLU(negative_slope)``) is assumed in front of every ``Linear`` layer but the
-    first, i.e. after each hidden layer and its batch norm, and the output is affine.
+    with a 3-D ``weight`` ``(k, out, in)`` and a 2-D ``bias`` ``(k, out)`` a
+    :class:`~relu_regions.network.Maxout` layer, one with ``running_mean``/``running_var``
+    a ``BatchNorm1d``; a ReLU (or ``LeakyReLU(negative_slope)``) is assumed in front of
+    every ``Linear`` layer that follows another ``Linear`` layer (a maxout layer is its own
+    activation), i.e. after each hidden layer and its batch norm, and the output is affine.
     The assumption is reported with a :class:`UserWarning`.  A checkpoint dictionary
     with the state dict under ``state_dict``/``model_state_dict``/``model`` is unwrapped.
 
@@ -318,7 +347,7 @@ def from_state_dict(
     Network(2-3-1, ReLU)
     """
     torch = require("torch")
-    from ._torch_ops import op_batch_norm, op_linear
+    from ._torch_ops import op_batch_norm, op_linear, op_maxout
 
     tensors = _unwrap_checkpoint(state, torch, source)
     groups: dict[str, dict[str, Any]] = {}
@@ -328,6 +357,7 @@ def from_state_dict(
     b = LayerBuilder(input_shape)
     names: list[str] = []
     seen_linear = False
+    last_linear = False  # whether the last weight layer was a Linear (then a ReLU follows)
     for prefix, params in groups.items():
         label = prefix or "(top level)"
         b.where = f"state-dict entry '{label}'"
@@ -337,25 +367,30 @@ def from_state_dict(
                           1e-5)
             names.append(f"{label} (BatchNorm1d)")
         elif w is not None and w.ndim == 2 and set(params) <= {"weight", "bias"}:
-            if seen_linear:
+            if last_linear:
                 b.activation(negative_slope)
             op_linear(b, w, params.get("bias"))
-            seen_linear = True
+            seen_linear = last_linear = True
             names.append(f"{label} (Linear {w.shape[1]}->{w.shape[0]})")
+        elif w is not None and w.ndim == 3 and set(params) == {"weight", "bias"}:
+            op_maxout(b, w, params["bias"])
+            seen_linear, last_linear = True, False
+            names.append(f"{label} (Maxout {w.shape[2]}->{w.shape[1]}, k={w.shape[0]})")
         else:
             shapes = ", ".join(f"{label}.{k} {tuple(v.shape)}" for k, v in params.items())
             raise ModelFormatError(
                 f"{source}: cannot infer a layer from the state-dict entries {shapes}; only "
-                "plain MLPs (Linear/BatchNorm1d) can be read from a state dict: build the "
+                "plain MLPs (Linear/Maxout/BatchNorm1d) can be read from a state dict: build the "
                 "module in Python and pass it to from_torch, or save it as TorchScript"
             )
     if not seen_linear:
         raise ModelFormatError(f"{source}: the state dict has no Linear layer weights")
     act = "ReLU" if negative_slope == 0 else f"LeakyReLU({negative_slope})"
+    maxout = " (a Maxout layer is its own activation)" if any("(Maxout" in n for n in names) else ""
     warnings.warn(
         f"{source}: a state dict stores no architecture; assumed the layers "
-        f"{', '.join(names)} in file order with a {act} before every Linear layer but the "
-        "first and an affine output",
+        f"{', '.join(names)} in file order with a {act} between consecutive Linear layers"
+        f"{maxout} and an affine output",
         UserWarning,
         stacklevel=2,
     )

@@ -11,6 +11,11 @@ Three readers share the operations of :mod:`._torch_ops`:
 
 The model must be a *chain*: every operation consumes the result of the previous one
 (plus constants).  Branches such as skip connections are refused with a clear error.
+
+A maximum over feature axes (``torch.amax``, the values of ``torch.max(x, dim)``, in any
+of the three forms) is a maxout layer; relu-regions' own ``Maxout`` module is a leaf of
+the ``torch.fx`` trace and read from its parameters.  The arg-max *indices* of
+``torch.max`` are not a piecewise-linear value: a model that uses them is refused.
 """
 
 from __future__ import annotations
@@ -30,12 +35,30 @@ __all__ = ["read_module", "read_script_module"]
 
 
 class _Chain:
-    """The running tensor; ``version`` tells stale copies (branches) from the current one."""
+    """The running tensor; ``version`` tells stale copies (branches) from the current one.
 
-    __slots__ = ("version",)
+    ``shape`` is its per-sample shape when it was made (``None``: flat, size unknown), so
+    that ``x.shape`` of an earlier value (``h.view(x.size(0), ...)``) is answered correctly.
+    """
 
-    def __init__(self, version: int) -> None:
+    __slots__ = ("version", "shape")
+
+    def __init__(self, version: int, shape: tuple[int, ...] | None = None) -> None:
         self.version = version
+        self.shape = shape
+
+
+class _MaxResult:
+    """``torch.max(x, dim)``'s ``(values, indices)`` pair: only ``values`` is usable."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, values: _Chain) -> None:
+        self.values = values
+
+
+class _Indices:
+    """The arg-max indices of ``torch.max(x, dim)``: not a piecewise-linear value."""
 
 
 class _Batch:
@@ -49,20 +72,28 @@ BATCH = _Batch()
 
 
 class _ShapeOf:
-    """``x.shape`` / ``x.size()`` of the running tensor: ``(batch, *shape)``."""
+    """``x.shape`` / ``x.size()`` of a chain value: ``(batch, *shape)``.
 
-    def __init__(self, b: LayerBuilder) -> None:
+    ``shape`` is the value's per-sample shape, or ``None`` for the running value (whose
+    shape the builder knows, or asks the user for).
+    """
+
+    def __init__(self, b: LayerBuilder, shape: tuple[int, ...] | None = None) -> None:
         self.b = b
+        self.shape = shape
+
+    def _per_sample(self) -> tuple[int, ...]:
+        return self.shape if self.shape is not None else self.b._shape()
 
     def __getitem__(self, i: Any) -> Any:
-        full = (BATCH, *self.b._shape()) if i != 0 else (BATCH,)
+        full = (BATCH, *self._per_sample()) if i != 0 else (BATCH,)
         return full[i]
 
     def __iter__(self) -> Any:
-        return iter((BATCH, *self.b._shape()))
+        return iter((BATCH, *self._per_sample()))
 
     def __len__(self) -> int:
-        return 1 + len(self.b._shape())
+        return 1 + len(self._per_sample())
 
 
 @contextlib.contextmanager
@@ -169,6 +200,16 @@ def _conv(b: LayerBuilder, p: dict[str, Any]) -> None:
     )
 
 
+def _max(b: LayerBuilder, p: dict[str, Any]) -> None:
+    dim = p.get("dim")
+    if dim is not None and not isinstance(dim, (int, list, tuple)):
+        raise UnsupportedLayerError(
+            f"{b.where}: an elementwise max of two tensors is not supported (only a max over a "
+            "feature axis, which is a maxout layer)"
+        )
+    ops.op_max_reduce(b, dim, p.get("keepdim", False))
+
+
 def _addmm(b: LayerBuilder, p: dict[str, Any]) -> None:
     alpha, beta = float(p.get("alpha", 1)), float(p.get("beta", 1))
     ops.op_linear(b, alpha * ops.to_numpy(p["mat2"]).T, beta * ops.to_numpy(p["bias"]))
@@ -199,6 +240,10 @@ _OPS: dict[str, Callable[[LayerBuilder, dict[str, Any]], None]] = {
     "adaptive_avg_pool2d": lambda b, p: ops.op_adaptive_avg_pool(b, p["output_size"], nd=2),
     "pad": lambda b, p: ops.op_pad(b, p["pad"], p.get("mode") or "constant", p.get("value")),
     "neg": lambda b, p: b.elementwise(-1.0, 0.0),
+    "max": _max,
+    "squeeze": lambda b, p: ops.op_squeeze(b, p.get("dim")),
+    "unsqueeze": lambda b, p: ops.op_unsqueeze(b, p["dim"]),
+    "amax": lambda b, p: ops.op_max_reduce(b, p.get("dim", ()), p.get("keepdim", False), what="amax"),
     **{kind: functools.partial(_binary_op, kind) for kind in ("add", "sub", "rsub", "mul", "div")},
 }
 
@@ -246,6 +291,10 @@ def _fx_functions() -> dict[Any, Spec]:
     add([operator.truediv, torch.div], "div", ["input", "other"])
     add([operator.neg, torch.neg], "neg", ["input"])
     add([torch.matmul], "matmul", ["input", "other"])
+    add([torch.max], "max", ["input", "dim", "keepdim"])
+    add([torch.amax], "amax", ["input", "dim", "keepdim"])
+    add([torch.squeeze], "squeeze", ["input", "dim"])
+    add([torch.unsqueeze], "unsqueeze", ["input", "dim"])
     return t
 
 
@@ -260,6 +309,10 @@ _FX_METHODS: dict[str, Spec] = {
     "div": ("div", ["input", "other"], {}),
     "neg": ("neg", ["input"], {}),
     "matmul": ("matmul", ["input", "other"], {}),
+    "max": ("max", ["input", "dim", "keepdim"], {}),
+    "amax": ("amax", ["input", "dim", "keepdim"], {}),
+    "squeeze": ("squeeze", ["input", "dim"], {}),
+    "unsqueeze": ("unsqueeze", ["input", "dim"], {}),
     **{
         m: ("identity", ["input"], {})
         for m in ("contiguous", "clone", "detach", "float", "double", "to", "cpu")
@@ -306,6 +359,10 @@ _ATEN: dict[str, Spec] = {
     "aten::mul": ("mul", ["input", "other"], {}),
     "aten::div": ("div", ["input", "other"], {}),
     "aten::neg": ("neg", ["input"], {}),
+    "aten::max": ("max", ["input", "dim", "keepdim"], {}),
+    "aten::amax": ("amax", ["input", "dim", "keepdim"], {}),
+    "aten::squeeze": ("squeeze", ["input", "dim"], {}),
+    "aten::unsqueeze": ("unsqueeze", ["input", "dim"], {}),
     **{
         k: ("identity", ["input"], {})
         for k in (
@@ -314,6 +371,16 @@ _ATEN: dict[str, Spec] = {
             "aten::detach", "aten::to",
         )
     },
+}
+
+
+#: integer/float arithmetic of TorchScript graphs on plain numbers (sizes), evaluated directly
+_SCALAR_ARITH: dict[str, Callable[..., Any]] = {
+    "aten::add": operator.add,
+    "aten::sub": operator.sub,
+    "aten::mul": operator.mul,
+    "aten::floordiv": operator.floordiv,
+    "aten::neg": operator.neg,
 }
 
 
@@ -338,7 +405,7 @@ class _Interpreter:
         self.position = 0
 
     def start(self) -> _Chain:
-        return _Chain(self.version)
+        return _Chain(self.version, self.b.shape)
 
     def label(self, what: str) -> str:
         self.position += 1
@@ -348,6 +415,11 @@ class _Interpreter:
     def apply(self, spec: Spec, args: Sequence[Any], kwargs: dict[str, Any]) -> _Chain:
         p = _bind(spec, args, kwargs, self.b.where)
         op = spec[0]
+        if any(isinstance(v, (_Indices, _MaxResult)) for v in p.values()):
+            raise UnsupportedLayerError(
+                f"{self.b.where} uses the result of torch.max(x, dim) as a whole or its arg-max "
+                "indices, which are not piecewise linear in the input; use .values or [0]"
+            )
         chains = [v for v in p.values() if isinstance(v, _Chain)]
         if len(chains) != 1:
             raise UnsupportedLayerError(
@@ -369,7 +441,16 @@ class _Interpreter:
 
     def advance(self) -> _Chain:
         self.version += 1
-        return _Chain(self.version)
+        return _Chain(self.version, self.b.shape)
+
+    def shape_of(self, value: _Chain) -> _ShapeOf:
+        """``value.shape``: the running value's, or the recorded shape of an earlier one."""
+        shape = value.shape
+        if shape is None and value.version == 0 and self.b._n_in is not None:
+            shape = self.b.input_shape or (self.b._n_in,)  # the model's input, size revealed since
+        if value.version == self.version or shape is None:
+            return _ShapeOf(self.b)
+        return _ShapeOf(self.b, shape)
 
     def module(self, m: Any, name: str, x: _Chain) -> _Chain:
         """Apply module ``m`` (qualified ``name``) to the running tensor ``x``."""
@@ -382,7 +463,7 @@ class _Interpreter:
             return x
         cls = type(m).__name__
         where = self.label(f"{cls} '{name}'" if name else cls)
-        if ops.apply_module(self.b, m):
+        if ops.apply_module(self.b, m):  # torch.nn layers and relu-regions' Maxout
             return self.advance()
         if ops.is_torch_layer(m):
             raise ops.unsupported(where, cls)
@@ -395,7 +476,7 @@ class _Interpreter:
         import torch
 
         try:
-            gm = torch.fx.symbolic_trace(m)
+            gm = torch.fx.GraphModule(m, _tracer_class()().trace(m))
         except Exception as fx_exc:  # noqa: BLE001 - any tracing failure: try TorchScript
             what = f"{type(m).__name__}" + (f" '{name}'" if name else "")
             failed = f"cannot read {what}: torch.fx tracing failed ({_first_line(fx_exc)})"
@@ -454,21 +535,27 @@ class _Interpreter:
         self, node: Any, args: tuple[Any, ...], kwargs: dict[str, Any], name: str, table: dict[Any, Spec]
     ) -> Any:
         target = node.target
-        symbolic = any(isinstance(v, (_Chain, _Batch, _ShapeOf)) for v in (*args, *kwargs.values()))
+        symbolic = any(
+            isinstance(v, (_Chain, _Batch, _ShapeOf, _MaxResult, _Indices)) for v in (*args, *kwargs.values())
+        )
         if node.op == "call_function" and not symbolic:
             return target(*args, **kwargs)  # constants only: evaluate (e.g. self.w * 2)
+        if node.op == "call_method" and not symbolic:
+            return getattr(args[0], target)(*args[1:], **kwargs)  # e.g. self.weight.reshape(...)
         if node.op == "call_function" and target is getattr and isinstance(args[0], _Chain):
             if args[1] == "shape":
-                return _ShapeOf(self.b)
+                return self.shape_of(args[0])
             if args[1] == "ndim":
-                return 1 + len(self.b._shape())
+                return len(self.shape_of(args[0]))
+        if node.op == "call_function" and isinstance(args[0], _MaxResult):
+            return self.max_part(args[0], args[1], target)
         if node.op == "call_function" and target is operator.getitem and isinstance(args[0], _ShapeOf):
             return args[0][args[1]]
         if node.op == "call_method" and target in ("size", "dim") and isinstance(args[0], _Chain):
             if target == "dim":
-                return 1 + len(self.b._shape())
+                return len(self.shape_of(args[0]))
             dim = args[1] if len(args) > 1 else kwargs.get("dim")
-            return _ShapeOf(self.b) if dim is None else _ShapeOf(self.b)[int(dim)]
+            return self.shape_of(args[0]) if dim is None else self.shape_of(args[0])[int(dim)]
         if node.op == "call_method" and target in ("view", "reshape"):
             what = f"{target} in '{name}'" if name else str(target)
             self.label(what)
@@ -480,7 +567,18 @@ class _Interpreter:
         where = self.label(f"{fname} in '{name}'" if name else fname)
         if spec is None:
             raise ops.unsupported(where, fname)
-        return self.apply(spec, args, kwargs)
+        out = self.apply(spec, args, kwargs)
+        if spec[0] == "max":  # torch.max(x, dim) returns (values, indices)
+            return _MaxResult(out)
+        return out
+
+    def max_part(self, res: _MaxResult, key: Any, target: Any) -> Any:
+        """``res[0]``/``res.values`` (the maxout layer's output) or the refused indices."""
+        if (target is operator.getitem and key == 0) or (target is getattr and key == "values"):
+            return res.values
+        if (target is operator.getitem and key in (1, -1)) or (target is getattr and key == "indices"):
+            return _Indices()
+        raise UnsupportedLayerError(f"{self.b.where}: unsupported use of torch.max's result ({key!r})")
 
     # ------------------------------------------------------------------ TorchScript
     def script(self, m: Any, name: str, x: _Chain) -> _Chain:
@@ -528,11 +626,16 @@ class _Interpreter:
         if kind in ("aten::Int", "prim::NumToTensor", "aten::ScalarImplicit", "aten::Float"):
             return [args[0]]
         if kind == "aten::size" and isinstance(args[0], _Chain):
-            return [_ShapeOf(self.b) if len(args) == 1 else _ShapeOf(self.b)[int(args[1])]]
+            shape = self.shape_of(args[0])
+            return [shape if len(args) == 1 else shape[int(args[1])]]
         if kind == "aten::dim" and isinstance(args[0], _Chain):
-            return [1 + len(self.b._shape())]
+            return [len(self.shape_of(args[0]))]
         if kind in ("aten::__getitem__", "aten::select") and not isinstance(args[0], _Chain):
             return [args[0][int(args[1])]]
+        if kind in _SCALAR_ARITH and args and all(
+            isinstance(a, (int, float)) and not isinstance(a, bool) for a in args
+        ):
+            return [_SCALAR_ARITH[kind](*args)]  # size arithmetic, e.g. x.size(1) + 1
         scope = node.scopeName() or ""
         short = kind.split("::")[-1]
         what = f"{short} in '{name or scope}'" if (name or scope) else short
@@ -544,11 +647,37 @@ class _Interpreter:
                     f"{where}: data-dependent control flow ({kind}) cannot be converted"
                 )
             raise ops.unsupported(where, kind)
+        if any(isinstance(a, _Indices) for a in args):
+            raise UnsupportedLayerError(
+                f"{where} uses the arg-max indices of a max, which are not piecewise linear in the input"
+            )
         if not any(isinstance(a, _Chain) for a in args):
             raise UnsupportedLayerError(f"{where}: {kind} on constants only was not folded")
+        if kind == "aten::max" and n_out == 2:  # max.dim: (values, indices)
+            return [self.apply(spec, args, {}), _Indices()]
         if n_out != 1:
             raise UnsupportedLayerError(f"{where}: {kind} with {n_out} outputs is not supported")
+        if kind == "aten::max":
+            raise UnsupportedLayerError(
+                f"{where}: max without a dimension, or of two tensors, is not supported (only a max "
+                "over a feature axis, which is a maxout layer)"
+            )
         return [self.apply(spec, args, {})]
+
+
+@functools.cache
+def _tracer_class() -> Any:
+    import torch
+
+    from ._torch_ops import is_maxout_module
+
+    class Tracer(torch.fx.Tracer):  # type: ignore[misc]
+        """``torch.fx``'s tracer, with relu-regions' ``Maxout`` kept as one module call."""
+
+        def is_leaf_module(self, m: Any, qualname: str) -> bool:
+            return is_maxout_module(m) or bool(super().is_leaf_module(m, qualname))
+
+    return Tracer
 
 
 def read_module(module: Any, b: LayerBuilder) -> None:

@@ -10,7 +10,9 @@ its running statistics,
     \\mathrm{BN}(x)_c = \\gamma_c \\frac{x_c - \\mu_c}{\\sqrt{\\sigma^2_c + \\epsilon}} + \\beta_c .
 
 Convolutions, average pooling and padding are linear and become exact dense matrices
-(:meth:`LayerBuilder.probe`); max pooling becomes ReLU layers (:mod:`._maxpool`).
+(:meth:`LayerBuilder.probe`); max pooling becomes ReLU layers (:mod:`._maxpool`); a
+maximum over a feature axis (``amax``, ``max(dim)``) and relu-regions' own ``Maxout``
+module become maxout layers (:meth:`LayerBuilder.max_reduce`), never ReLU neurons.
 """
 
 from __future__ import annotations
@@ -25,12 +27,13 @@ from ..exceptions import DimensionError, UnsupportedLayerError
 from ._builder import LayerBuilder
 from ._maxpool import pool_windows
 
-__all__ = ["MODULE_OPS", "apply_module", "SUPPORTED_LAYERS", "to_numpy", "tuple_of"]
+__all__ = ["MODULE_OPS", "apply_module", "SUPPORTED_LAYERS", "to_numpy", "tuple_of", "op_maxout",
+           "op_max_reduce", "is_maxout_module"]
 
 SUPPORTED_LAYERS = (
     "Linear, ReLU, LeakyReLU, PReLU (one slope), Flatten, Unflatten, Dropout, Identity, "
     "BatchNorm1d/2d, Conv1d/2d, AvgPool1d/2d, AdaptiveAvgPool1d/2d, MaxPool1d/2d, ZeroPad2d, "
-    "ConstantPad1d/2d"
+    "ConstantPad1d/2d, relu_regions.network.Maxout, max/amax over a feature axis (maxout)"
 )
 
 
@@ -266,6 +269,77 @@ def op_max_pool(
     b.max_pool(windows, tuple(out))
 
 
+def batch_axes(b: LayerBuilder, dims: Any, what: str) -> list[int]:
+    """Batched dimension indices (``dim`` of a torch call, negative allowed) as per-sample axes."""
+    rank = len(b._shape()) + 1
+    raw = [dims] if isinstance(dims, (int, np.integer)) else list(dims)
+    axes = []
+    for d in raw:
+        a = int(d) + rank if int(d) < 0 else int(d)
+        if not 0 <= a < rank:
+            raise DimensionError(f"{b.where}: {what} over dimension {d} of a value of rank {rank}")
+        if a == 0:
+            raise UnsupportedLayerError(
+                f"{b.where}: {what} over the batch dimension mixes samples; reduce over a feature axis"
+            )
+        axes.append(a - 1)
+    if not axes:
+        raise UnsupportedLayerError(f"{b.where}: {what} over all dimensions mixes samples")
+    return axes
+
+
+def op_max_reduce(b: LayerBuilder, dim: Any, keepdim: Any = False, *, what: str = "max") -> None:
+    """``torch.amax(x, dim, keepdim)`` / the values of ``torch.max(x, dim, keepdim)``: a maxout layer.
+
+    Over the pieces axis of ``Linear(n, m*k)`` reshaped to ``(m, k)`` or ``(k, m)`` this
+    is a rank-``k`` maxout layer (see :meth:`LayerBuilder.max_reduce`).
+    """
+    if dim is None:
+        raise UnsupportedLayerError(
+            f"{b.where}: {what} without dim reduces the whole batch to one number; use dim=-1"
+        )
+    b.max_reduce(batch_axes(b, dim, what), keepdim=bool(keepdim))
+
+
+def op_squeeze(b: LayerBuilder, dim: Any = None) -> None:
+    """``squeeze(dim)`` of per-sample axes of size 1 (as torch, other sizes are left alone).
+
+    Without ``dim`` every per-sample axis of size 1 goes; the batch axis always stays (torch
+    would drop a batch of one too).  A sample squeezed to a scalar keeps the shape ``(1,)``.
+    """
+    shape = b._shape()
+    axes = range(len(shape)) if dim is None else batch_axes(b, dim, "squeeze")
+    drop = {a for a in axes if shape[a] == 1}
+    b.reshape([d for i, d in enumerate(shape) if i not in drop] or [1])
+
+
+def op_unsqueeze(b: LayerBuilder, dim: Any) -> None:
+    """``unsqueeze(dim)``: a new axis of size 1 (not in front of the batch)."""
+    shape = list(b._shape())
+    rank = len(shape) + 2  # of the result, batch included
+    d = int(dim) + rank if int(dim) < 0 else int(dim)
+    if not 0 <= d < rank:
+        raise DimensionError(f"{b.where}: unsqueeze({dim}) of a value of rank {rank - 1}")
+    if d == 0:
+        raise UnsupportedLayerError(f"{b.where}: unsqueeze(0) puts a new axis in front of the batch")
+    shape.insert(d - 1, 1)
+    b.reshape(shape)
+
+
+def op_maxout(b: LayerBuilder, weight: Any, bias: Any) -> None:
+    """A maxout layer from weight ``(k, out, in)`` and bias ``(k, out)`` (relu-regions' ``Maxout``)."""
+    W, c = to_numpy(weight), to_numpy(bias)
+    if W.ndim != 3 or W.shape[0] < 2 or c.shape != W.shape[:2]:
+        raise DimensionError(
+            f"{b.where}: a maxout layer needs weight (k, out, in) with k >= 2 and bias (k, out); got "
+            f"weight {W.shape} and bias {c.shape}"
+        )
+    k, out, n_in = W.shape
+    b.linear(W.reshape(k * out, n_in), c.reshape(k * out))
+    b.reshape((*b._shape()[:-1], k, out))
+    b.max_reduce([len(b._shape()) - 2])
+
+
 def op_pad(b: LayerBuilder, pad: Sequence[int], mode: str = "constant", value: Any = None) -> None:
     import torch
     import torch.nn.functional as F
@@ -361,8 +435,18 @@ def is_torch_layer(module: Any) -> bool:
     return mod.startswith("torch.nn.") or mod.startswith("torch.ao.nn.")
 
 
+def is_maxout_module(module: Any) -> bool:
+    """Whether ``module`` is relu-regions' :class:`~relu_regions.network.Maxout` (forward not overridden)."""
+    from ._torch_maxout import Maxout
+
+    return isinstance(module, Maxout) and type(module).forward is Maxout.forward
+
+
 def apply_module(b: LayerBuilder, module: Any) -> bool:
-    """Apply a built-in ``torch.nn`` layer; ``False`` if ``module`` is not one we know."""
+    """Apply a built-in ``torch.nn`` layer or our ``Maxout``; ``False`` for any other module."""
+    if is_maxout_module(module):
+        op_maxout(b, module.weight, module.bias)
+        return True
     cls = type(module).__name__
     handler = MODULE_OPS.get(cls)
     if handler is None or not is_torch_layer(module):

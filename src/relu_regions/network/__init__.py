@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._network import Layer, Network, random_network
+from ._network import MAX_MAXOUT_RANK, MAXOUT_PATTERN_DTYPE, Layer, Network, random_network
 
 #: Loader/saver names that moved to :mod:`relu_regions.io` and are still served from here.
 MOVED_TO_IO = frozenset({
@@ -25,12 +25,15 @@ MOVED_TO_IO = frozenset({
     "to_torchscript",
     "from_onnx",
     "to_onnx",
+    "Maxout",
 })
 
 __all__ = [
     "Network",
     "Layer",
     "random_network",
+    "MAXOUT_PATTERN_DTYPE",
+    "MAX_MAXOUT_RANK",
     "load_network",
     "save_network",
     "detect_format",
@@ -42,6 +45,7 @@ __all__ = [
     "to_torchscript",
     "from_onnx",
     "to_onnx",
+    "Maxout",
 ]
 
 

@@ -7,6 +7,26 @@ the ReLU); the last layer is affine, or followed by a ReLU when the model ended 
 one.  Layers that are followed by an activation are the *activated* layers; their
 neurons make up the activation pattern.
 
+Maxout layers
+-------------
+A hidden layer may instead be a rank-``k`` maxout layer (Goodfellow et al. 2013; Serra,
+Tjandraatmadja & Ramalingam 2018, Sec. 3.3): its weight has shape ``(k, out, in)``, its
+bias ``(k, out)``, ``k >= 2``, and unit ``j`` outputs
+
+.. math::
+
+    h_j = \\max_{p = 0, \\dots, k-1} \\; W[p, j] \\, h_{\\text{prev}} + b[p, j].
+
+A 3-D weight array makes a maxout layer (the ``.npz`` convention too); maxout layers mix
+freely with (leaky-)ReLU layers, but the output layer is affine or ReLU.  A maxout unit's
+*pattern* entry is the index of its arg-max piece, **ties broken to the lowest index**
+(as ``numpy.argmax``); points with a tie lie on a region boundary, like a ReLU neuron
+exactly at zero, which counts as inactive.  With pieces ordered ``(0, a)`` the two
+conventions coincide: a rank-2 maxout unit ``max(0, a)`` has pattern 1 exactly when the
+ReLU neuron ``a`` is active.  Patterns of networks with a maxout layer are integer arrays
+of dtype :data:`MAXOUT_PATTERN_DTYPE` (``int16``; ReLU neurons there are 0/1); patterns of
+networks without one stay boolean.
+
 The class is immutable (arrays are read-only copies) and knows nothing about domains,
 counting, bounds or solvers: algorithms take a network and return results.
 """
@@ -19,10 +39,21 @@ from typing import Any
 
 import numpy as np
 
-from .._typing import BoolArray, FloatArray, Seed
-from ..exceptions import DimensionError, ModelFormatError, UnknownChoiceError
+from .._typing import BoolArray, FloatArray, IntArray, Seed
+from ..exceptions import (
+    DimensionError,
+    ModelFormatError,
+    UnknownChoiceError,
+    UnsupportedNetworkError,
+)
 
-__all__ = ["Network", "Layer", "random_network"]
+__all__ = ["Network", "Layer", "random_network", "MAXOUT_PATTERN_DTYPE", "MAX_MAXOUT_RANK"]
+
+#: dtype of the activation patterns of networks with a maxout layer: the arg-max piece
+#: index of every maxout unit, 0/1 for ReLU neurons.
+MAXOUT_PATTERN_DTYPE = np.int16
+#: The largest maxout rank a pattern entry can hold.
+MAX_MAXOUT_RANK = int(np.iinfo(np.int16).max)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -30,7 +61,8 @@ class Layer:
     """One affine layer and the activation that follows it.
 
     ``slope`` is ``None`` for no activation (affine output layer), ``0.0`` for a ReLU and
-    ``alpha`` for ``LeakyReLU(alpha)``.
+    ``alpha`` for ``LeakyReLU(alpha)``.  A maxout layer has a weight of shape
+    ``(k, out, in)`` and a bias of shape ``(k, out)``; its ``slope`` is ``0.0`` and unused.
     """
 
     weight: FloatArray
@@ -42,8 +74,40 @@ class Layer:
         return self.slope is not None
 
     @property
+    def is_maxout(self) -> bool:
+        """Whether this is a maxout layer (3-D weight)."""
+        return self.weight.ndim == 3
+
+    @property
+    def rank(self) -> int:
+        """The maxout rank ``k`` (number of pieces per unit); 1 for other layers."""
+        return int(self.weight.shape[0]) if self.weight.ndim == 3 else 1
+
+    @property
     def width(self) -> int:
-        return int(self.weight.shape[0])
+        """Number of units (outputs) of the layer."""
+        return int(self.weight.shape[-2])
+
+    @property
+    def in_dim(self) -> int:
+        """Number of inputs of the layer."""
+        return int(self.weight.shape[-1])
+
+    def stacked(self) -> tuple[FloatArray, FloatArray]:
+        """The layer's pieces as one affine map: ``(k * out, in)`` weight and ``(k * out,)`` bias.
+
+        Row ``p * out + j`` is piece ``p`` of unit ``j`` (for ``k = 1``: the layer itself).
+        """
+        return (
+            self.weight.reshape(-1, self.weight.shape[-1]),
+            self.bias.reshape(-1),
+        )
+
+    def maxout(self, h: FloatArray) -> tuple[FloatArray, IntArray]:
+        """Pieces ``(N, k, out)`` and arg-max indices ``(N, out)`` of a maxout layer on ``h``."""
+        W, b = self.stacked()
+        z = (h @ W.T + b).reshape(h.shape[0], self.rank, self.width)
+        return z, np.argmax(z, axis=1)
 
 
 def _activate(z: FloatArray, slope: float) -> FloatArray:
@@ -65,6 +129,12 @@ def _readonly(a: Any, name: str) -> FloatArray:
         raise ModelFormatError(f"{name} contains NaN or infinite values")
     arr.setflags(write=False)
     return arr
+
+
+def _layer_kind(layer: Layer) -> str:
+    if layer.is_maxout:
+        return "maxout"
+    return "relu" if layer.slope == 0.0 else "leaky_relu"
 
 
 def _rebuild_network(
@@ -115,12 +185,13 @@ class Network:
     Parameters
     ----------
     weights:
-        Weight matrices ``W_0, ..., W_L`` of shapes ``(n_{l+1}, n_l)``.
+        Weight matrices ``W_0, ..., W_L`` of shapes ``(n_{l+1}, n_l)``; a hidden layer's
+        weight of shape ``(k, n_{l+1}, n_l)`` with ``k >= 2`` makes a rank-``k`` maxout layer.
     biases:
-        Bias vectors ``b_0, ..., b_L`` of shapes ``(n_{l+1},)``.
+        Bias vectors ``b_0, ..., b_L`` of shapes ``(n_{l+1},)`` (``(k, n_{l+1})`` for maxout).
     negative_slope:
         ``alpha`` of the hidden activations: a float for all hidden layers or one per
-        hidden layer; ``0.0`` means ReLU.
+        hidden layer; ``0.0`` means ReLU.  Entries for maxout layers are ignored.
     output_relu:
         Whether the last layer is followed by a ReLU too (its neurons then belong to the
         activation pattern).
@@ -178,31 +249,38 @@ class Network:
         layer_slopes.append(0.0 if output_relu else None)
         layers = []
         prev = None
+        last = len(weights) - 1
         for i, (w, b, act) in enumerate(zip(weights, biases, layer_slopes, strict=True)):
             W = _readonly(w, f"W{i}")
             bb = _readonly(b, f"b{i}")
-            if W.ndim != 2:
-                raise ModelFormatError(f"W{i} must be a matrix (out, in), got shape {W.shape}")
-            if bb.shape != (W.shape[0],):
+            if W.ndim == 3:
+                _check_maxout(W, bb, i, last)
+                act = 0.0
+            elif W.ndim != 2:
+                raise ModelFormatError(
+                    f"W{i} must be a matrix (out, in) or a maxout stack (k, out, in), "
+                    f"got shape {W.shape}"
+                )
+            elif bb.shape != (W.shape[0],):
                 raise ModelFormatError(
                     f"b{i} has shape {bb.shape}, expected ({W.shape[0]},) to match W{i}"
                 )
-            if prev is not None and W.shape[1] != prev:
+            if prev is not None and W.shape[-1] != prev:
                 raise ModelFormatError(
-                    f"W{i} expects {W.shape[1]} inputs but layer {i - 1} has {prev} outputs"
+                    f"W{i} expects {W.shape[-1]} inputs but layer {i - 1} has {prev} outputs"
                 )
-            if W.shape[0] == 0 or W.shape[1] == 0:
+            if W.shape[-2] == 0 or W.shape[-1] == 0:
                 raise ModelFormatError(f"W{i} has an empty dimension: shape {W.shape}")
-            prev = W.shape[0]
+            prev = W.shape[-2]
             layers.append(Layer(W, bb, act))
         object.__setattr__(self, "_layers", tuple(layers))
         shape = tuple(int(d) for d in input_shape) if input_shape is not None else None
         if shape is not None and (not shape or any(d < 1 for d in shape)):
             raise ModelFormatError(f"input_shape must be positive integers, got {shape}")
-        if shape is not None and int(np.prod(shape)) != layers[0].weight.shape[1]:
+        if shape is not None and int(np.prod(shape)) != layers[0].in_dim:
             raise ModelFormatError(
                 f"input_shape {shape} has {int(np.prod(shape))} entries but the first layer "
-                f"takes {layers[0].weight.shape[1]} inputs"
+                f"takes {layers[0].in_dim} inputs"
             )
         object.__setattr__(self, "input_shape", shape)
         object.__setattr__(self, "name", str(name))
@@ -211,7 +289,11 @@ class Network:
         raise AttributeError("Network is immutable; build a new one instead")
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
-        """Pickle by value (process pools, Dask): rebuilt through the validating constructor."""
+        """Pickle by value (process pools, Dask): rebuilt through the validating constructor.
+
+        Maxout layers travel as their 3-D weights, which the constructor turns back into
+        maxout layers.
+        """
         layers = self._layers
         slopes = [float(layer.slope or 0.0) for layer in layers[:-1]]
         return (
@@ -247,11 +329,11 @@ class Network:
 
     @property
     def input_dim(self) -> int:
-        return int(self._layers[0].weight.shape[1])
+        return self._layers[0].in_dim
 
     @property
     def output_dim(self) -> int:
-        return int(self._layers[-1].weight.shape[0])
+        return self._layers[-1].width
 
     @property
     def hidden_widths(self) -> tuple[int, ...]:
@@ -292,8 +374,40 @@ class Network:
 
     @property
     def is_relu(self) -> bool:
-        """True when every activation is a plain ReLU (no leaky slopes)."""
-        return all(s == 0.0 for s in self.negative_slopes)
+        """True when every activation is a plain ReLU (no leaky slopes, no maxout layers)."""
+        return all(s == 0.0 for s in self.negative_slopes) and not self.has_maxout
+
+    @property
+    def has_maxout(self) -> bool:
+        """Whether some layer is a maxout layer."""
+        return any(layer.weight.ndim == 3 for layer in self._layers)
+
+    @property
+    def maxout_ranks(self) -> tuple[int, ...]:
+        """The rank ``k`` of every activated layer (1 for (leaky-)ReLU layers)."""
+        return tuple(layer.rank for layer in self.activated_layers)
+
+    @property
+    def pattern_dtype(self) -> np.dtype[Any]:
+        """dtype of activation patterns: ``bool``, or :data:`MAXOUT_PATTERN_DTYPE` with maxout."""
+        return np.dtype(MAXOUT_PATTERN_DTYPE if self.has_maxout else bool)
+
+    def require_relu(self, what: str) -> None:
+        """Refuse maxout networks in an algorithm that does not handle them.
+
+        Raises :class:`~relu_regions.exceptions.UnsupportedNetworkError`
+        ``"<what> does not support maxout layers yet"`` when the network has a maxout layer.
+
+        Examples
+        --------
+        >>> net = random_network([2, 3, 1], maxout_rank=2)
+        >>> net.require_relu("method 'milp'")
+        Traceback (most recent call last):
+        ...
+        relu_regions.exceptions.UnsupportedNetworkError: method 'milp' does not support maxout layers yet
+        """
+        if self.has_maxout:
+            raise UnsupportedNetworkError(f"{what} does not support maxout layers yet")
 
     def summary(self) -> NetworkSummary:
         """Architecture facts: a JSON-ready dictionary (used by ``relu-regions info``).
@@ -309,17 +423,26 @@ class Network:
             "num_hidden_layers": self.num_hidden_layers,
             "num_neurons": self.num_neurons,
             "num_parameters": self.num_parameters,
-            "activation": "relu" if self.is_relu else "leaky_relu",
+            "activation": self._activation_name(),
             "negative_slopes": list(self.negative_slopes),
             "output_relu": self.output_relu,
-            "weight_ranks": [int(np.linalg.matrix_rank(w)) for w in self.weights],
+            "weight_ranks": [int(np.linalg.matrix_rank(layer.stacked()[0])) for layer in self._layers],
+            **({"maxout_ranks": list(self.maxout_ranks)} if self.has_maxout else {}),
         })
+
+    def _activation_name(self) -> str:
+        if not self.has_maxout:
+            return "relu" if self.is_relu else "leaky_relu"
+        kinds = sorted({_layer_kind(layer) for layer in self.activated_layers})
+        return kinds[0] if len(kinds) == 1 else "mixed (" + ", ".join(kinds) + ")"
 
     def _repr_html_(self) -> str:
         return self.summary()._repr_html_()
 
     def __repr__(self) -> str:
         act = "ReLU" if self.is_relu else "LeakyReLU"
+        if self.has_maxout:
+            act = "maxout ranks " + "-".join(map(str, self.maxout_ranks))
         end = ", ReLU output" if self.output_relu else ""
         return f"Network({'-'.join(map(str, self.widths))}, {act}{end})"
 
@@ -355,6 +478,9 @@ class Network:
         """Network output for one point ``(n0,)`` or a batch ``(N, n0)``."""
         h, single = self._as_batch(x)
         for layer in self._layers:
+            if layer.weight.ndim == 3:
+                h = layer.maxout(h)[0].max(axis=1)
+                continue
             h = h @ layer.weight.T
             h += layer.bias
             if layer.slope is not None:
@@ -364,10 +490,18 @@ class Network:
     __call__ = forward
 
     def preactivations(self, x: Any) -> list[FloatArray]:
-        """Pre-activations ``z_l`` of every activated layer, each ``(N, n_l)`` (or ``(n_l,)``)."""
+        """Pre-activations ``z_l`` of every activated layer, each ``(N, n_l)`` (or ``(n_l,)``).
+
+        For a maxout layer the values of all pieces: ``(N, k, n_l)`` (or ``(k, n_l)``).
+        """
         h, single = self._as_batch(x)
         out = []
         for layer in self._layers:
+            if layer.weight.ndim == 3:
+                zk = layer.maxout(h)[0]
+                out.append(zk[0] if single else zk)
+                h = zk.max(axis=1)
+                continue
             z = h @ layer.weight.T + layer.bias
             if layer.slope is None:
                 break
@@ -379,23 +513,44 @@ class Network:
         """Activation patterns: ``z_l > 0`` for every activated layer.
 
         A neuron exactly at zero counts as inactive; such points lie on a region boundary.
+        For a maxout layer the entry is the arg-max piece index (dtype
+        :data:`MAXOUT_PATTERN_DTYPE`), ties broken to the lowest index.
         """
-        return [z > 0 for z in self.preactivations(x)]
+        if not self.has_maxout:
+            return [z > 0 for z in self.preactivations(x)]
+        return [
+            np.argmax(z, axis=-2).astype(MAXOUT_PATTERN_DTYPE) if layer.is_maxout else z > 0
+            for z, layer in zip(self.preactivations(x), self.activated_layers, strict=True)
+        ]
 
     def pattern_vector(self, x: Any) -> BoolArray:
-        """The activation patterns of all layers concatenated: ``(N, num_neurons)``."""
+        """The activation patterns of all layers concatenated: ``(N, num_neurons)``.
+
+        Boolean for networks without maxout layers; otherwise :data:`MAXOUT_PATTERN_DTYPE`
+        (piece indices for maxout units, 0/1 for ReLU neurons).
+        """
         pats = self.activation_patterns(x)
+        if self.has_maxout:
+            return np.concatenate([p.astype(MAXOUT_PATTERN_DTYPE) for p in pats], axis=-1)
         return np.concatenate(pats, axis=-1)
 
     def split_pattern(self, flat: Any) -> list[BoolArray]:
-        """Split a concatenated pattern vector back into one boolean array per layer."""
-        flat = np.asarray(flat, dtype=bool)
+        """Split a concatenated pattern vector back into one array per layer.
+
+        Boolean arrays for (leaky-)ReLU layers; for a maxout layer the piece indices
+        (dtype :data:`MAXOUT_PATTERN_DTYPE`).
+        """
+        flat = np.asarray(flat, dtype=MAXOUT_PATTERN_DTYPE if self.has_maxout else bool)
         if flat.shape[-1] != self.num_neurons:
             raise DimensionError(
                 f"pattern has {flat.shape[-1]} entries, the network has {self.num_neurons} neurons"
             )
         cuts = np.cumsum(self.pattern_widths)[:-1]
-        return list(np.split(flat, cuts, axis=-1))
+        parts = list(np.split(flat, cuts, axis=-1))
+        if self.has_maxout:
+            return [p if layer.is_maxout else p != 0
+                    for p, layer in zip(parts, self.activated_layers, strict=True)]
+        return parts
 
     # ------------------------------------------------------------------ local maps
     def preactivation_maps(
@@ -407,6 +562,11 @@ class Network:
         (one boolean vector per activated layer; only earlier layers' patterns matter for
         layer ``l``).  These maps give the region's H-representation:
         ``(2 s_l - 1) * (A_l x + c_l) >= 0`` for each neuron of each layer.
+
+        For a maxout layer ``A_l`` has shape ``(k, n_l, n0)`` and ``c_l`` ``(k, n_l)``: the
+        maps of all pieces; the region's inequalities are
+        ``(A_l[p_j, j] - A_l[q, j]) x + c_l[p_j, j] - c_l[q, j] >= 0`` for the active piece
+        ``p_j`` of unit ``j`` and every other piece ``q``.
         """
         pats = self._check_pattern(pattern)
         A = self._layers[0].weight
@@ -419,6 +579,9 @@ class Network:
             if layer.slope is None:
                 break
             out.append((A, c))
+            if layer.weight.ndim == 3:
+                A, c = _select_pieces(A, c, pats[len(out) - 1])
+                continue
             d = np.where(pats[len(out) - 1], 1.0, layer.slope)
             A = d[:, None] * A
             c = d * c
@@ -433,7 +596,10 @@ class Network:
         for layer in self._layers:
             J = layer.weight @ J
             c = layer.weight @ c + layer.bias
-            if layer.slope is not None:
+            if layer.weight.ndim == 3:
+                J, c = _select_pieces(J, c, pats[k])
+                k += 1
+            elif layer.slope is not None:
                 d = np.where(pats[k], 1.0, layer.slope)
                 J = d[:, None] * J
                 c = d * c
@@ -446,11 +612,18 @@ class Network:
         For a batch ``(N, n0)`` returns ``J`` of shape ``(N, m, n0)`` and ``c`` of shape
         ``(N, m)``.  At a point on a region boundary (some pre-activation exactly 0) the
         neuron is taken as inactive, which gives the map of one of the adjacent regions.
+        A maxout unit uses its arg-max piece, ties broken to the lowest index.
         """
         h, single = self._as_batch(x)
         N = h.shape[0]
         J = np.broadcast_to(np.eye(self.input_dim), (N, self.input_dim, self.input_dim))
         for layer in self._layers:
+            if layer.weight.ndim == 3:
+                zk, idx = layer.maxout(h)
+                units = np.arange(layer.width)
+                J = np.einsum("nji,nim->njm", layer.weight[idx, units], J)
+                h = np.take_along_axis(zk, idx[:, None, :], axis=1)[:, 0, :]
+                continue
             z = h @ layer.weight.T + layer.bias
             J = np.einsum("ij,njk->nik", layer.weight, J)
             if layer.slope is not None:
@@ -465,6 +638,8 @@ class Network:
         return J, c
 
     def _check_pattern(self, pattern: Sequence[Any]) -> list[BoolArray]:
+        if self.has_maxout:
+            return self._check_maxout_pattern(pattern)
         if isinstance(pattern, np.ndarray) and pattern.ndim == 1 and pattern.dtype == bool:
             pats = self.split_pattern(pattern)
         else:
@@ -476,6 +651,31 @@ class Network:
             raise DimensionError(
                 f"pattern has layer sizes {[p.shape for p in pats]}, expected {list(widths)}"
             )
+        return pats
+
+    def _check_maxout_pattern(self, pattern: Sequence[Any]) -> list[Any]:
+        if isinstance(pattern, np.ndarray) and pattern.ndim == 1 and pattern.size == self.num_neurons:
+            raw = list(np.split(pattern, np.cumsum(self.pattern_widths)[:-1]))
+        else:
+            raw = [np.asarray(p) for p in pattern]
+        widths = self.pattern_widths
+        if len(raw) != len(widths) or any(
+            p.shape != (w,) for p, w in zip(raw, widths, strict=True)
+        ):
+            raise DimensionError(
+                f"pattern has layer sizes {[p.shape for p in raw]}, expected {list(widths)}"
+            )
+        pats: list[Any] = []
+        for i, (p, layer) in enumerate(zip(raw, self.activated_layers, strict=True)):
+            if p.dtype.kind not in "biu":
+                raise DimensionError(f"pattern of layer {i} must hold integers, got dtype {p.dtype}")
+            hi = layer.rank
+            if p.size and (int(p.min()) < 0 or int(p.max()) >= max(hi, 2)):
+                raise DimensionError(
+                    f"pattern of layer {i} has entries outside 0..{max(hi, 2) - 1} "
+                    f"({'piece indices of a rank-' + str(hi) + ' maxout layer' if hi > 1 else '0/1'})"
+                )
+            pats.append(p.astype(np.intp) if layer.is_maxout else p.astype(bool))
         return pats
 
     # ------------------------------------------------------------------ derived networks
@@ -520,7 +720,7 @@ class Network:
                 )
         shape: Sequence[int] | None
         if isinstance(input_shape, str):
-            shape = self.input_shape if np.shape(weights[0])[1] == self.input_dim else None
+            shape = self.input_shape if np.shape(weights[0])[-1] == self.input_dim else None
         else:
             shape = input_shape
         return Network(
@@ -533,9 +733,16 @@ class Network:
         )
 
     def allclose(self, other: Network, *, rtol: float = 1e-12, atol: float = 0.0) -> bool:
-        """Whether two networks have the same structure and (numerically) the same weights."""
+        """Whether two networks have the same structure and (numerically) the same weights.
+
+        The structure includes the maxout ranks; pieces are compared in order (a maxout
+        network with permuted pieces computes the same function but is not ``allclose``).
+        """
         if self.widths != other.widths or self.output_relu != other.output_relu:
             return False
+        if self.has_maxout or other.has_maxout:
+            if [layer.rank for layer in self._layers] != [layer.rank for layer in other._layers]:
+                return False
         if self.negative_slopes != other.negative_slopes:
             return False
         return all(
@@ -553,6 +760,7 @@ def random_network(
     bias_std: float | None = None,
     negative_slope: float = 0.0,
     output_relu: bool = False,
+    maxout_rank: int | Sequence[int] = 1,
 ) -> Network:
     """A random network with layer widths ``(n0, n1, ..., nL, n_out)``.
 
@@ -560,21 +768,70 @@ def random_network(
     ``N(0, bias_std^2)`` with ``bias_std`` defaulting to ``sqrt(2/fan_in)`` as well, so
     that hyperplanes do not all pass through the origin.  ``init="uniform"`` uses
     PyTorch's default ``U(-1/sqrt(fan_in), 1/sqrt(fan_in))`` for both.
+
+    ``maxout_rank``: ``k`` for every hidden layer or one per hidden layer; a hidden layer
+    with ``k >= 2`` is a rank-``k`` maxout layer whose ``k`` pieces are drawn independently
+    from the same distribution, ``k = 1`` keeps the (leaky-)ReLU layer (and, when every
+    rank is 1, the very same random draws as without the option).
+
+    Examples
+    --------
+    >>> random_network([2, 4, 3, 1], maxout_rank=[3, 1]).maxout_ranks
+    (3, 1)
     """
     widths = [int(w) for w in widths]
     if len(widths) < 2 or min(widths) < 1:
         raise DimensionError(f"widths must be at least two positive integers, got {widths}")
+    n_hidden = len(widths) - 2
+    if isinstance(maxout_rank, (int, np.integer)):
+        ranks = [int(maxout_rank)] * n_hidden
+    else:
+        ranks = [int(k) for k in maxout_rank]
+        if len(ranks) != n_hidden:
+            raise DimensionError(f"got {len(ranks)} maxout ranks for {n_hidden} hidden layers")
+    if any(k < 1 for k in ranks):
+        raise DimensionError(f"maxout ranks must be positive integers, got {ranks}")
+    ranks.append(1)  # the output layer
     rng = np.random.default_rng(seed)
     Ws, bs = [], []
-    for fan_in, fan_out in zip(widths[:-1], widths[1:], strict=True):
+    for fan_in, fan_out, k in zip(widths[:-1], widths[1:], ranks, strict=True):
+        wshape: tuple[int, ...] = (fan_out, fan_in) if k == 1 else (k, fan_out, fan_in)
+        bshape: tuple[int, ...] = (fan_out,) if k == 1 else (k, fan_out)
         if init == "he":
             std = np.sqrt(2.0 / fan_in)
-            Ws.append(rng.normal(0.0, std, size=(fan_out, fan_in)))
-            bs.append(rng.normal(0.0, std if bias_std is None else bias_std, size=fan_out))
+            Ws.append(rng.normal(0.0, std, size=wshape))
+            bs.append(rng.normal(0.0, std if bias_std is None else bias_std, size=bshape))
         elif init == "uniform":
-            k = 1.0 / np.sqrt(fan_in)
-            Ws.append(rng.uniform(-k, k, size=(fan_out, fan_in)))
-            bs.append(rng.uniform(-k, k, size=fan_out))
+            u = 1.0 / np.sqrt(fan_in)
+            Ws.append(rng.uniform(-u, u, size=wshape))
+            bs.append(rng.uniform(-u, u, size=bshape))
         else:
             raise UnknownChoiceError(f"unknown init {init!r}; choose one of: he, uniform")
     return Network(Ws, bs, negative_slope=negative_slope, output_relu=output_relu)
+
+
+def _select_pieces(A: FloatArray, c: FloatArray, piece: Any) -> tuple[FloatArray, FloatArray]:
+    """Rows ``A[piece[j], j]`` and ``c[piece[j], j]`` of a maxout layer's piece maps."""
+    units = np.arange(A.shape[1])
+    return A[piece, units], c[piece, units]
+
+
+def _check_maxout(W: FloatArray, b: FloatArray, i: int, last: int) -> None:
+    """Shape checks of a maxout layer ``i``: one-line :class:`ModelFormatError` messages."""
+    k = W.shape[0]
+    if i == last:
+        raise ModelFormatError(
+            f"W{i} is a maxout stack {W.shape} but the output layer must be affine; "
+            "append an affine output layer (e.g. the identity) after the maxout layer"
+        )
+    if k < 2:
+        raise ModelFormatError(
+            f"W{i} has shape {W.shape}: a maxout layer needs k >= 2 pieces (k = 1 is an "
+            f"affine layer: give the matrix W{i}[0] instead)"
+        )
+    if k > MAX_MAXOUT_RANK:
+        raise ModelFormatError(f"W{i} has maxout rank {k} > {MAX_MAXOUT_RANK}, the largest supported")
+    if b.shape != W.shape[:2]:
+        raise ModelFormatError(
+            f"b{i} has shape {b.shape}, expected {W.shape[:2]} (k, out) to match the maxout W{i}"
+        )

@@ -13,6 +13,8 @@ from ..domain import Domain, parse_domain
 from ..exceptions import DimensionError, DomainError, UnknownChoiceError
 from ..io import load_network
 from ..network import Network
+from ._maxout import choose_maxout_method, maxout_engine_info
+from ._maxout_polytope import maxout_unit_row_network
 from ._polytope import unit_row_network
 from ._types import ENGINES, EngineInfo, EngineResult, RegionCount, RegionSet
 
@@ -94,6 +96,9 @@ def _run(
         options["points"] = chart_points(dom, options["points"])
     name = choose_method(chart.dim, bounded) if method == "auto" else method
     info: EngineInfo = ENGINES[name]
+    if net.has_maxout:  # --- maxout: their own engines (regions/_maxout.py); others refuse
+        name = choose_maxout_method(chart.dim, bounded) if method == "auto" else name
+        info = maxout_engine_info(name)
     why = info.supports(chart.dim, bounded, options)
     if why is not None:
         raise DomainError(f"method {name!r} {why}")
@@ -103,7 +108,8 @@ def _run(
     pullback = (net.layers[0].weight, net.layers[0].bias, chart.origin, chart.basis)
     # every engine sees the same network up to positive per-neuron factors, with unit weight
     # rows: counts do not depend on how the layers or neurons were scaled
-    net_t, factors = unit_row_network(net.with_input_map(chart.origin, chart.basis), pullback)
+    normalise = maxout_unit_row_network if net.has_maxout else unit_row_network  # --- maxout
+    net_t, factors = normalise(net.with_input_map(chart.origin, chart.basis), pullback)
     if factors:
         d0 = factors[0]
         pullback = (pullback[0] / d0[:, None], pullback[1] / d0, chart.origin, chart.basis)

@@ -29,6 +29,8 @@ from .._typing import DomainLike, FloatArray, IntArray, NetworkLike
 from ..network import Network
 from ._adjacency import facet_between
 from ._api import enumerate_regions
+from ._maxout import maxout_linear_labels
+from ._maxout_polytope import maxout_chart_affine_maps
 from ._types import RegionCount, RegionSet
 
 __all__ = [
@@ -44,6 +46,8 @@ def chart_affine_maps(net_t: Network, patterns: Any) -> tuple[FloatArray, FloatA
 
     Returns ``J`` ``(N, m, k)`` and ``c`` ``(N, m)`` with ``f(t) = J t + c`` on each region.
     """
+    if net_t.has_maxout:  # --- maxout: patterns are piece indices
+        return maxout_chart_affine_maps(net_t, patterns)
     P = np.asarray(patterns, dtype=bool)
     N = P.shape[0]
     J = np.broadcast_to(np.eye(net_t.input_dim), (N, net_t.input_dim, net_t.input_dim))
@@ -100,6 +104,8 @@ def linear_region_labels(regions: RegionSet, *, rtol: float = MAP_RTOL) -> IntAr
         pairs = regions.adjacency
         pairs = pairs[same(pairs[:, 0], pairs[:, 1])] if len(pairs) else pairs
         return _components(N, pairs)[1]
+    if regions.net.has_maxout:  # --- maxout: the facet test across ties
+        return maxout_linear_labels(regions, flat, tol)
     return _labels_by_lp(regions, flat, tol)
 
 

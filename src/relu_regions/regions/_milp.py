@@ -114,6 +114,7 @@ def _bounding_box(G: FloatArray, h: FloatArray) -> tuple[FloatArray, FloatArray]
 
 def build_region_milp(net: Network, G: FloatArray, h: FloatArray) -> RegionMILP:
     """The formulation of the module docstring for ``net`` on ``{t : G t <= h}``."""
+    net.require_relu("the region MILP")
     k = net.input_dim
     layers = activated_layers(net)
     lo, hi = _bounding_box(G, h)
@@ -251,6 +252,7 @@ def milp_serial(
     net: Network, G: FloatArray, h: FloatArray, *, budget: Budget, options: dict[str, Any]
 ) -> EngineResult:
     """Enumerate with the papers' MILP, then verify each pattern with a Chebyshev LP."""
+    net.require_relu("method 'milp'")
     k = net.input_dim
     N = net.num_neurons
     G = np.asarray(G, dtype=np.float64).reshape(-1, k)

@@ -19,6 +19,15 @@ import stable_neurons`` keeps working.
 from ._bounds import BOUND_METHODS, PreactivationBounds, layer_bounds, preactivation_bounds
 from ._crown import crown_layer, interval_layer
 from ._formulation import NetworkModel, build_model
+from ._maxout import (
+    MAXOUT_STABILITY_METHODS,
+    PLLayer,
+    StableUnits,
+    UnitLayerStability,
+    pl_layers,
+    prepare_units,
+    stable_units,
+)
 from ._setup import SIGN_TOL, SOLVER_PAD, Setup, prepare
 from ._stable import (
     ACTIVE,
@@ -54,4 +63,11 @@ __all__ = [
     "SOLVER_PAD",
     "NetworkModel",
     "build_model",
+    "stable_units",
+    "StableUnits",
+    "UnitLayerStability",
+    "MAXOUT_STABILITY_METHODS",
+    "PLLayer",
+    "pl_layers",
+    "prepare_units",
 ]

@@ -454,6 +454,14 @@ def stable_neurons(
     >>> s.layers[0].active, s.layers[0].inactive, s.layers[0].unstable, s.exact
     ((0,), (2,), (1,), True)
     """
+    from ..io import load_network
+
+    net = load_network(net)
+    if net.has_maxout:  # maxout units by their stable piece: see stability/_maxout.py
+        from ._maxout import stable_units
+
+        return stable_units(net, domain, method=method, time_limit=time_limit, solver=solver,
+                            samples=samples, points=points, seed=seed)
     setup = prepare(net, domain)
     fn = STABILITY_METHODS[method]
     budget = Budget(time_limit)

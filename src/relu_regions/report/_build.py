@@ -40,7 +40,7 @@ from .._budget import Budget
 from .._results import FrozenResult, to_jsonable
 from ..data import Dataset, load_dataset
 from ..domain import Domain, parse_domain
-from ..exceptions import DimensionError, ReluRegionsError, UnknownChoiceError
+from ..exceptions import DimensionError, ReluRegionsError, UnknownChoiceError, UnsupportedNetworkError
 from ..io import load_network
 from ..network import Network
 from ._context import ReportContext, SectionBudget
@@ -172,6 +172,8 @@ def _run_section(
         json.dumps(public)  # fail here, inside the section, if it is not serialisable
         stage = "html"
         body = mod.html(ctx, {**public, **{k: v for k, v in raw.items() if str(k).startswith("_")}}, ctx.out)
+    except UnsupportedNetworkError as exc:  # e.g. maxout layers: said in the report, not a failure
+        return result("skipped", figs=_written(ctx.out, before), error=str(exc)), ""
     except KeyboardInterrupt:
         overall.request_stop("interrupted")
         return result("failed", error="KeyboardInterrupt: interrupted by the user"), ""

@@ -8,6 +8,7 @@ without changing the network on the domain (Algorithm 1, Theorem 1).
 
 from ..relax import (
     BOUND_METHODS,
+    MAXOUT_STABILITY_METHODS,
     SIGN_TOL,
     SOLVER_PAD,
     STABILITY_METHODS,
@@ -15,12 +16,16 @@ from ..relax import (
     LayerStability,
     PreactivationBounds,
     StableNeurons,
+    StableUnits,
+    UnitLayerStability,
     preactivation_bounds,
     stable_neurons,
+    stable_units,
 )
 from ._approx import LinearApproximation, global_linear_approximation, theorem2_widths, theorem3_widths
 from ._compress import RANK_TOL, CompressionReport, LayerCompression, compress
 from ._local import LocalStability, RadiusStability, local_stability
+from ._maxout_compress import MaxoutCompressionReport, MaxoutLayerCompression, compress_maxout
 
 __all__ = [
     "preactivation_bounds",
@@ -44,4 +49,11 @@ __all__ = [
     "RANK_TOL",
     "SIGN_TOL",
     "SOLVER_PAD",
+    "stable_units",
+    "StableUnits",
+    "UnitLayerStability",
+    "MAXOUT_STABILITY_METHODS",
+    "compress_maxout",
+    "MaxoutCompressionReport",
+    "MaxoutLayerCompression",
 ]

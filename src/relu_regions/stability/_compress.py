@@ -126,6 +126,17 @@ def compress(
         from ..exceptions import OptionError
 
         raise OptionError(f"check_points must be a positive integer, got {check_points}")
+    from ..io import load_network
+
+    net = load_network(net)
+    if net.has_maxout:  # dead pieces dropped, stable units folded: see stability/_maxout_compress.py
+        from ..relax import StableUnits
+        from ._maxout_compress import compress_maxout
+
+        if stability is not None and not isinstance(stability, StableUnits):
+            raise ValueError("stability result does not belong to this network")
+        return compress_maxout(net, domain, stability=stability, method=method, time_limit=time_limit,
+                               check_points=check_points, seed=seed)
     t0 = time.perf_counter()
     setup = prepare(net, domain)
     if stability is None:

@@ -114,6 +114,7 @@ def local_stability(
     [(1, 1, 0, 1), (0, 0, 2, 4)]
     """
     net = load_network(net)
+    net.require_relu("local_stability")
     c = np.asarray(center, dtype=np.float64).reshape(-1)
     if c.size != net.input_dim:
         raise DimensionError(f"the center has {c.size} entries, the network takes {net.input_dim} inputs")

@@ -2,8 +2,10 @@
 
 Upper bounds (trivial, raghu2017, montufar2017, serra2018, serra2018_maxout, network_aware),
 lower bounds on the maximum over weights (montufar2014_lower, serra2018_lower) and expected
-bounds (hanin_rolnick2019, hanin_rolnick2019_theorem5, cai2023).  Integer bounds are exact
-however large; every bound also has its log10.
+bounds (hanin_rolnick2019, hanin_rolnick2019_theorem5, cai2023) and the maxout estimate
+tseran_montufar2021.  A maxout model gets serra2018_maxout with its own ranks, network_aware
+with its live pieces on --domain, and tseran_montufar2021; the ReLU bounds are skipped.
+Integer bounds are exact however large; every bound also has its log10.
 """
 
 from __future__ import annotations
@@ -39,7 +41,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--rank-method", default="structural", choices=["structural", "numerical"],
                    help="how sampled matrices are ranked (structural: matching; numerical: SVD)")
     p.add_argument("--maxout-rank", type=int, metavar="K",
-                   help="rank k of serra2018_maxout (default 2, which covers ReLU)")
+                   help="rank k of serra2018_maxout and tseran_montufar2021 for --widths (default 2, which "
+                   "covers ReLU); a maxout model uses its own ranks")
     p.add_argument("--hr-constant", type=float, metavar="T",
                    help="the constant T of Hanin & Rolnick's Theorem 5 (enables that bound)")
     p.add_argument("--volume", type=float, default=1.0, help="cube volume for Theorem 5 (default 1)")

@@ -67,6 +67,8 @@ def render(result: dict[str, Any], args: argparse.Namespace) -> str:
         ("hidden layers", result["hidden_layers_before"], result["hidden_layers_after"]),
         ("parameters", result["parameters_before"], result["parameters_after"]),
     ]
+    if "pieces_before" in result:  # a maxout model: stored pieces (rank x width; ReLU neurons 1)
+        rows.append(("pieces", result["pieces_before"], result["pieces_after"]))
     lines = [table(rows, ["", "before", "after"])]
     for lay in result["layers"]:
         parts = [
@@ -74,6 +76,9 @@ def render(result: dict[str, Any], args: argparse.Namespace) -> str:
             for k in ("removed_inactive", "folded_constant", "removed_unused", "folded_dependent")
             if lay[k]
         ]
+        if lay.get("dropped_pieces"):
+            parts.append(f"dead pieces dropped {lay['dropped_pieces']} (rank {lay['rank_before']} -> "
+                         f"{lay['rank_after']})")
         if lay["note"]:
             parts.append(lay["note"])
         lines.append(f"layer {lay['layer'] + 1}: {', '.join(parts) or 'unchanged'}")

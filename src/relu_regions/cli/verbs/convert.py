@@ -4,6 +4,8 @@ The output format follows OUT's extension (.npz, .onnx, .pt/.pth/.ts = TorchScri
 --to names one.  On 256 random inputs the converted network is compared with the input
 model run in its own runtime (PyTorch, onnxruntime) and with the written file, both read
 back by relu-regions and run in its own runtime; the result reports the largest differences.
+Maxout layers travel as 3-D arrays (.npz), Gemm + Reshape + ReduceMax (ONNX) and
+relu-regions' Maxout module (TorchScript).
 """
 
 from __future__ import annotations
@@ -85,6 +87,7 @@ def render(result: dict[str, Any], args: argparse.Namespace) -> str:
         ("input", f"{result['input']} ({result['input_format']})"),
         ("output", written),
         ("network", f"{widths}, {arch['activation']}" + (", ReLU output" if arch["output_relu"] else "")),
+        *([("maxout ranks", "-".join(map(str, arch["maxout_ranks"])))] if arch.get("maxout_ranks") else []),
         ("neurons", arch["num_neurons"]),
     ]
     diff = "max |difference| {:.3g}".format

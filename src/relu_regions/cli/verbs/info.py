@@ -1,4 +1,8 @@
-"""Print a model's architecture: dimensions, widths, neurons, parameters, weight ranks."""
+"""Print a model's architecture: dimensions, widths, neurons, parameters, weight ranks.
+
+For a network with maxout layers ``maxout_ranks`` gives the rank ``k`` (pieces per unit) of
+every hidden layer, 1 for a (leaky) ReLU layer.
+"""
 
 from __future__ import annotations
 

@@ -38,6 +38,7 @@ def run(args: argparse.Namespace) -> Any:
 
     check_positive(args, "time_limit")
     net = load_model(args)
+    net.require_relu("relu-regions kmeans (local linear maps)")
     res = kmeans_compression(net, load_data(args, net), k=parse_int_list(args.k, "--k"), seed=args.seed,
                              max_samples=args.max_samples, time_limit=args.time_limit,
                              progress=args.progress)

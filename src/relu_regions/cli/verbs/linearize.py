@@ -81,6 +81,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     check_positive(args, "chunk_size")
     net = load_model(args)
+    net.require_relu("relu-regions linearize")
     X = inputs_of(load_data(args, net), args.split)
     if args.max_samples:
         X = X[: args.max_samples]

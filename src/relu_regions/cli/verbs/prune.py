@@ -67,6 +67,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     check_positive(args, "time_limit", "epochs", "lr", "batch_size")
     check_model_output(args.output)
     net = load_model(args)
+    net.require_relu("relu-regions prune")
     layers = parse_int_list(args.layers, "--layers") if args.layers else None
     res = prune(net, args.density, strategy=args.strategy, layers=layers, include_output=args.include_output,
                 rank_estimator=args.rank_estimator, seed=args.seed, time_limit=args.time_limit)

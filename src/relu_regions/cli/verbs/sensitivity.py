@@ -35,6 +35,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from ...plot import new_figure, plot_active_direction, plot_spectrum, save_figure
 
     net = load_model(args)
+    net.require_relu("relu-regions sensitivity")
     X = inputs_of(load_data(args, net), args.split)
     if args.max_samples:
         X = X[: args.max_samples]

@@ -39,6 +39,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         ns = argparse.Namespace(**{**vars(args), "model": path})
         name = path if path not in nets else f"{path}#{i}"
         nets[name] = load_model(ns)
+        nets[name].require_relu("relu-regions similarity")
     first = next(iter(nets.values()))
     data = load_data(args, first)
     if len(nets) == 2:

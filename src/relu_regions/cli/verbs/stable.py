@@ -74,12 +74,23 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def render(result: dict[str, Any], args: argparse.Namespace) -> str:
-    rows: list[tuple[Any, ...]] = [
-        (i + 1, len(l["active"]), len(l["inactive"]), len(l["unstable"]), len(l["undecided"]))
-        for i, l in enumerate(result["layers"])
-    ]
     c = result["counts"]
-    rows.append(("all", c["active"], c["inactive"], c["unstable"], c["undecided"]))
-    head = table(rows, ["layer", "active", "inactive", "unstable", "undecided"])
+    if "stable" in c:  # a maxout model: stable units by piece, dead pieces (see stable_units)
+        rows: list[tuple[Any, ...]] = [
+            (i + 1, l["kind"], l["rank"], len(l["active"]), len(l["inactive"]), len(l["stable"]),
+             len(l["unstable"]), len(l["undecided"]), sum(map(len, l["dead_pieces"])))
+            for i, l in enumerate(result["layers"])
+        ]
+        rows.append(("all", "", "", c["active"], c["inactive"], c["stable"], c["unstable"], c["undecided"],
+                     c["dead_pieces"]))
+        head = table(rows, ["layer", "kind", "rank", "active", "inactive", "stable", "unstable", "undecided",
+                            "dead pieces"])
+    else:
+        rows = [
+            (i + 1, len(l["active"]), len(l["inactive"]), len(l["unstable"]), len(l["undecided"]))
+            for i, l in enumerate(result["layers"])
+        ]
+        rows.append(("all", c["active"], c["inactive"], c["unstable"], c["undecided"]))
+        head = table(rows, ["layer", "active", "inactive", "unstable", "undecided"])
     tail = f"exact: {str(result['exact']).lower()} ({result['reason']}); {result['seconds']:.3g} s"
     return head + "\n" + tail

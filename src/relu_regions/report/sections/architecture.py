@@ -27,6 +27,8 @@ def build(ctx: ReportContext) -> dict[str, Any]:
         act = (
             "affine"
             if layer.slope is None
+            else f"maxout (rank {layer.rank})"
+            if layer.is_maxout
             else ("ReLU" if layer.slope == 0 else f"LeakyReLU({layer.slope:g})")
         )
         layers.append(
@@ -35,7 +37,7 @@ def build(ctx: ReportContext) -> dict[str, Any]:
                 "shape": list(W.shape),
                 "activation": act,
                 "parameters": int(W.size + layer.bias.size),
-                "rank": int(np.linalg.matrix_rank(W)),
+                "rank": int(np.linalg.matrix_rank(layer.stacked()[0])),
                 "weight_l1": float(np.abs(W).sum()),
                 "weight_max_abs": float(np.abs(W).max()),
                 "near_zero_fraction": float(np.mean(np.abs(W) < ZERO_TOL)),
@@ -109,7 +111,7 @@ def html(ctx: ReportContext, data: dict[str, Any], figdir: Path) -> str:
         ax.set_yscale("log")
         ax.set_xlabel(f"weight value, layer {i}")
         ax.set_ylabel("count" if i == 0 else "")
-        ax.set_title(f"$W_{i}$: {layer.weight.shape[0]}x{layer.weight.shape[1]}", fontsize=10)
+        ax.set_title(f"$W_{i}$: {'x'.join(map(str, layer.weight.shape))}", fontsize=10)
     name = "architecture-weights.png"
     save_figure(fig, figdir / name)
     parts.append(

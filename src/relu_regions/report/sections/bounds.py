@@ -15,7 +15,14 @@ from typing import Any
 
 import numpy as np
 
-from ...bounds import BOUND_METHODS, bound_regions, format_magnitude, network_densities
+from ...bounds import (
+    BOUND_METHODS,
+    bound_regions,
+    format_magnitude,
+    maxout_ranks,
+    network_densities,
+    serra2018_maxout_layers,
+)
 from ...plot import new_figure, save_figure
 from .._context import ReportContext
 from .._html import esc, figure_html, note_html, table_html
@@ -36,6 +43,8 @@ FAMILY_METHODS = {
     "montufar2014_lower": ("#7f8c8d", "--"),
     "serra2018_lower": ("#27ae60", "--"),
 }
+#: The family line of maxout models (the ReLU bounds do not hold for them).
+MAXOUT_FAMILY = {"serra2018_maxout": ("#c0392b", "-")}
 
 
 def _bound_json(b: Any) -> dict[str, Any]:
@@ -52,11 +61,16 @@ def _family(ctx: ReportContext, widths: tuple[int, ...], density: Any) -> dict[s
     w = max(1, round(float(np.mean(hidden))))
     depths = list(range(1, max(6, L + 2) + 1))
     scales = [0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0]
-    names = list(FAMILY_METHODS)
+    ranks = maxout_ranks(ctx.net) if ctx.net.has_maxout else None
+    names = list(MAXOUT_FAMILY if ranks else FAMILY_METHODS)
 
     def series(archs: list[tuple[int, ...]], with_density: bool) -> dict[str, list[float | None]]:
         out: dict[str, list[float | None]] = {n: [] for n in names}
         for arch in archs:
+            if ranks:  # the model's ranks; constant-depth archs repeat its largest rank
+                ks = ranks if len(arch) - 1 == len(ranks) else [max(ranks)] * (len(arch) - 1)
+                out["serra2018_maxout"].append(serra2018_maxout_layers(arch, ks).log10)
+                continue
             dens = density if with_density and isinstance(density, float) else None
             r = bound_regions(arch, methods="all", density=dens)
             for n in names:
@@ -121,7 +135,7 @@ def html(ctx: ReportContext, data: dict[str, Any], figdir: Path) -> str:
             pts = [(xi, yi) for xi, yi in zip(x, series, strict=True) if yi is not None]
             if not pts:
                 continue
-            color, style = FAMILY_METHODS[name]
+            color, style = FAMILY_METHODS.get(name) or MAXOUT_FAMILY[name]
             kind = BOUND_METHODS[name].kind
             ax.plot(*zip(*pts, strict=True), style, color=color, marker="o", markersize=3,
                     label=f"{name} ({kind})")

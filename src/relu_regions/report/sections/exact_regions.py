@@ -90,7 +90,8 @@ def _cases(ctx: ReportContext, P: np.ndarray) -> list[tuple[str, str, Domain]]:
 
 def _upper_bound(net_t: Any) -> tuple[str | None, int | None]:
     try:
-        rep = bound_regions(net_t, methods=BOUND_METHODS)
+        methods = "serra2018_maxout,network_aware" if net_t.has_maxout else BOUND_METHODS
+        rep = bound_regions(net_t, methods=methods)
     except ReluRegionsError:
         return None, None
     uppers = [(b.value, str(b.name)) for b in rep.ordered() if b.kind == "upper" and isinstance(b.value, int)]
@@ -112,14 +113,21 @@ def build(ctx: ReportContext) -> dict[str, Any]:
             continue
         ctx.progress(f"exact regions on {desc}")
         remaining = ctx.budget.remaining()
-        rs = enumerate_regions(
-            ctx.net,
-            dom,
-            method="geometric",
-            adjacency=True,
-            progress=False,
-            time_limit=None if remaining is None else max(remaining, 0.05),
-        )
+        try:
+            rs = enumerate_regions(
+                ctx.net,
+                dom,
+                method="auto" if ctx.net.has_maxout else "geometric",  # maxout: lp on unbounded planes
+                adjacency=True,
+                progress=False,
+                time_limit=None if remaining is None else max(remaining, 0.05),
+            )
+        except ReluRegionsError as exc:
+            if not ctx.net.has_maxout:
+                raise
+            rows.append({"case": key, "description": desc, "skipped": f"maxout network: {exc}"})
+            seconds.append(None)
+            continue
         lin, labels = summarize_linear(rs)
         seconds.append(rs.count.seconds)
         bound_name, bound = _upper_bound(rs.net_t)

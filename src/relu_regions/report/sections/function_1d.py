@@ -37,8 +37,13 @@ def build(ctx: ReportContext) -> dict[str, Any]:
     n = int(ctx.option("resolution_1d", DEFAULT_POINTS))
     x = np.linspace(lo, hi, n)
     # Grid points on a boundary (a pre-activation ~ 0) belong to no region: drop them.
-    pre = ctx.net.preactivations(x[:, None])
-    x = x[np.min(np.abs(np.concatenate(pre, axis=1)), axis=1) > BOUNDARY_TOL]
+    if ctx.net.has_maxout:  # margin: each unit's gap between its top two pieces
+        from .sampled_regions import _maxout_patterns
+
+        x = x[_maxout_patterns(ctx.net, x[:, None])[0] > BOUNDARY_TOL]
+    else:
+        pre = ctx.net.preactivations(x[:, None])
+        x = x[np.min(np.abs(np.concatenate(pre, axis=1)), axis=1) > BOUNDARY_TOL]
     ids = pattern_ids(ctx.net.pattern_vector(x[:, None]))
     change = np.flatnonzero(ids[1:] != ids[:-1])
     breaks = 0.5 * (x[change] + x[change + 1])

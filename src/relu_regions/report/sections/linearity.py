@@ -31,6 +31,8 @@ KS = (1, 2, 5, 10, 50)
 
 
 def skip(ctx: ReportContext) -> str | None:
+    if ctx.net.has_maxout:
+        return "local linear maps and k-means do not support maxout layers yet"
     if ctx.data is None:
         return "needs a dataset (--data) for the local maps of its samples"
     if ctx.data.task != "classification" or ctx.net.output_dim < 2:

@@ -27,6 +27,8 @@ DENSITIES = (0.5, 0.1, 0.03, 0.01)
 def skip(ctx: ReportContext) -> str | None:
     if ctx.net.num_hidden_layers < 1:
         return "the network has no hidden layer to prune"
+    if ctx.net.has_maxout:
+        return "bound-guided pruning (Cai et al.'s ReLU bound) does not support maxout layers yet"
     return None
 
 

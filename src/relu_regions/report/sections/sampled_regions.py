@@ -59,13 +59,34 @@ def saturation_curve(net: Network, X: np.ndarray, checkpoints: list[int]) -> lis
     Uses the same rule as the ``sample`` engine (points with a pre-activation within
     ``BOUNDARY_TOL`` of zero are not counted), so ``K(n)`` equals its count on ``X``.
     """
-    pre = net.preactivations(X)
-    margin = np.min(np.abs(np.concatenate(pre, axis=1)), axis=1)
-    packed = np.packbits(np.concatenate([z > 0 for z in pre], axis=1), axis=1)
+    if net.has_maxout:  # arg-max patterns; the margin is each unit's gap between its top two pieces
+        margin, packed = _maxout_patterns(net, X)
+    else:
+        pre = net.preactivations(X)
+        margin = np.min(np.abs(np.concatenate(pre, axis=1)), axis=1)
+        packed = np.packbits(np.concatenate([z > 0 for z in pre], axis=1), axis=1)
     keep = margin > BOUNDARY_TOL
     _, first = np.unique(packed[keep], axis=0, return_index=True)
     firsts = np.sort(np.flatnonzero(keep)[first])
     return [[m, int(np.searchsorted(firsts, m))] for m in checkpoints]
+
+
+def _maxout_patterns(net: Any, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Smallest top-two gap over all units (ReLU: ``|z|``) and the pattern rows of ``X``."""
+    margin = np.full(len(X), np.inf)
+    pats, h = [], X
+    for layer in net.activated_layers:
+        if layer.is_maxout:
+            W, b = layer.stacked()
+            Z = (h @ W.T + b).reshape(len(h), layer.rank, layer.width)
+        else:
+            z = h @ layer.weight.T + layer.bias
+            Z = np.stack([np.zeros_like(z), z], axis=1)
+        top2 = np.sort(Z, axis=1)[:, -2:]
+        margin = np.minimum(margin, np.min(top2[:, 1] - top2[:, 0], axis=1))
+        pats.append(np.argmax(Z, axis=1))
+        h = Z.max(axis=1)
+    return margin, np.concatenate(pats, axis=1).astype(np.int16)
 
 
 def build(ctx: ReportContext) -> dict[str, Any]:

@@ -52,7 +52,10 @@ def build(ctx: ReportContext) -> dict[str, Any]:
         "domain_note": ctx.domain_note,
         "stability": {
             "layers": [
-                {k: len(getattr(layer, k)) for k in ("active", "inactive", "unstable", "undecided")}
+                {
+                    **{k: len(getattr(layer, k)) for k in ("active", "inactive", "unstable", "undecided")},
+                    **({"stable_maxout": len(layer.stable)} if hasattr(layer, "stable") else {}),
+                }
                 for layer in st.layers
             ],
             "exact": st.exact,
@@ -80,6 +83,8 @@ def build(ctx: ReportContext) -> dict[str, Any]:
 
 
 def _sweep(ctx: ReportContext, rng: np.random.Generator) -> dict[str, Any]:
+    if ctx.net.has_maxout:
+        return {"skipped": "local stability (Table 2 / Figure 6) does not support maxout layers yet"}
     lo, hi = ctx.domain.bounding_box()
     if not (np.all(np.isfinite(lo)) and np.all(np.isfinite(hi))):
         return {"skipped": "the domain is unbounded"}
@@ -118,15 +123,23 @@ def _sweep(ctx: ReportContext, rng: np.random.Generator) -> dict[str, Any]:
 
 def html(ctx: ReportContext, data: dict[str, Any], figdir: Path) -> str:
     st, comp, sweep = data["stability"], data["compression"], data["sweep"]
-    rows = [
+    lrows: list[tuple[Any, ...]] = [
         (i + 1, r["active"], r["inactive"], r["unstable"], r["undecided"]) for i, r in enumerate(st["layers"])
     ]
+    heads = ["layer", "stably active", "stably inactive", "unstable", "undecided"]
+    maxout = ""
+    if any("stable_maxout" in r for r in st["layers"]):  # a maxout model (stability/_maxout.py)
+        lrows = [(*row, r.get("stable_maxout", 0)) for row, r in zip(lrows, st["layers"], strict=True)]
+        heads.append("stable maxout units")
+        maxout = (" A maxout unit is <b>stable</b> when one piece is the maximum on the whole domain "
+                  "(its other pieces are never strictly on top); compression drops such dead pieces "
+                  "and folds stable units like stably active neurons.")
     parts = [
         f"<p>A neuron is <b>stably active</b> (inactive) when its pre-activation is non-negative "
         f"(non-positive) on the whole domain ({esc(data['domain_note'])}); such neurons can be removed "
-        f"or folded without changing the network there (Algorithm 1, Theorem 1). "
+        f"or folded without changing the network there (Algorithm 1, Theorem 1).{maxout} "
         f"Classification {'exact' if st['exact'] else 'incomplete'}: {esc(st['reason'])}.</p>",
-        table_html(rows, ["layer", "stably active", "stably inactive", "unstable", "undecided"]),
+        table_html(lrows, heads),
     ]
     crow = [
         ("widths", "-".join(map(str, comp["widths_before"])), "-".join(map(str, comp["widths_after"]))),
@@ -134,6 +147,8 @@ def html(ctx: ReportContext, data: dict[str, Any], figdir: Path) -> str:
         ("hidden layers", comp["hidden_layers_before"], comp["hidden_layers_after"]),
         ("parameters", comp["parameters_before"], comp["parameters_after"]),
     ]
+    if "pieces_before" in comp:
+        crow.append(("maxout pieces (stored)", comp["pieces_before"], comp["pieces_after"]))
     parts.append("<h3>Lossless compression on the domain</h3>")
     parts.append(table_html(crow, ["", "original", "compressed"]))
     parts.append(
