@@ -73,6 +73,7 @@ def main() -> None:
         ("2-D box", [2, int(32 * s), int(32 * s), 1], ["geometric", "lp"]),
         ("3-D box", [3, int(12 * s), int(12 * s), 1], ["lp"]),
         ("5-D box", [5, int(6 * s), int(6 * s), 1], ["lp"]),
+        ("10-D box", [10, int(6 * s), int(6 * s), 1], ["lp"]),  # LP facet finder (above 8-D)
     ]
     header = f"{'case':<9} {'widths':<14} {'method':<10} {'network':<17} {'regions':>8} {'cpu s':>8} " \
              f"{'regions/s':>10} {'ratio':>6}"
@@ -80,7 +81,8 @@ def main() -> None:
     print("-" * len(header))
     for name, widths, methods in cases:
         d = widths[0]
-        box = Box([-1.0] * d, [1.0] * d)
+        r = 0.25 if d > 8 else 1.0
+        box = Box([-r] * d, [r] * d)
         relu = random_network(widths, seed=1)
         nets = [("relu", relu), ("maxout k=2 (0,a)", relu_as_maxout(relu)),
                 ("maxout k=3", random_network(widths, seed=1, maxout_rank=3))]

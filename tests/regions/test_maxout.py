@@ -326,3 +326,14 @@ def test_whole_plane_equals_a_box_holding_every_vertex():
     small = count_regions(net, Box([-300, -300], [300, 300]), method="geometric")
     assert whole.exact and big.exact and whole.regions == big.regions == 153
     assert small.regions == 152  # one region lies beyond |t| = 300: the plane's count needs no window
+
+
+@pytest.mark.parametrize("dim", [3, 4])
+def test_lp_facet_finder_agrees_with_qhull(dim):
+    net = random_network([dim, 5, 4, 1], maxout_rank=[3, 2], seed=dim + 20)
+    box = Box([-1.0] * dim, [1.0] * dim)
+    q = enumerate_regions(net, box, method="lp", facets="qhull")
+    lp = enumerate_regions(net, box, method="lp", facets="lp")
+    assert q.count.exact and lp.count.exact
+    assert q.count.details["facet_finder"] == "qhull" and lp.count.details["facet_finder"] == "lp"
+    assert pattern_set(q.patterns) == pattern_set(lp.patterns)

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from .._budget import Budget
-from .._typing import Seed
+from .._typing import DomainLike, Seed
 from ..domain import Domain, parse_domain
 from ..exceptions import DimensionError
 from ..io import load_network
@@ -154,7 +154,7 @@ def _is_widths(x: Any) -> bool:
 
 def bound_regions(
     net_or_widths: Any,
-    domain: Any = None,
+    domain: DomainLike | None = None,
     *,
     methods: str | Sequence[str] = "all",
     density: float | Sequence[float] | None = None,

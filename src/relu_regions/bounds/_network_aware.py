@@ -54,7 +54,7 @@ from typing import Any
 
 import numpy as np
 
-from .._typing import FloatArray
+from .._typing import DomainLike, FloatArray, NetworkLike
 from ..domain import Domain, parse_domain
 from ..io import load_network
 from ..network import Network
@@ -182,7 +182,8 @@ def network_layer_specs(
 
 
 def network_aware_bound(
-    net: Any, domain: Any = None, *, stability: str = "crown", time_limit: float | None = None
+    net: NetworkLike, domain: DomainLike | None = None, *, stability: str = "crown",
+    time_limit: float | None = None,
 ) -> Bound:
     r"""Upper bound on the activation regions of ``net`` on ``domain`` (default: all inputs).
 

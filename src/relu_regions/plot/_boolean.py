@@ -104,7 +104,7 @@ def decision_segments(net: NetworkLike, domain: DomainLike) -> list[tuple[Any, A
 
 
 def plot_decision_boundary(
-    net: Any, X: Any = None, y: Any = None, *, domain: Any = None, ax: Any = None
+    net: NetworkLike, X: Any = None, y: Any = None, *, domain: DomainLike | None = None, ax: Any = None
 ) -> Any:
     """The exact decision boundary of a 2-D, one-output network with its data (Fig. 4.6).
 

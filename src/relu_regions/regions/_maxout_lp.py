@@ -238,6 +238,8 @@ def maxout_lp_engine(
     s0, p0, lps = _seed(layers, G, h, centre, scale, rng, cap)
     row_unit, row_piece, _ = row_index(layers)
     R = row_unit.size
+    # the LP facet finder decides unit rows only: domain rows are never crossed
+    candidates = np.arange(R + h.size) < R
     dom_norms = np.linalg.norm(G, axis=1)
 
     index: dict[bytes, int] = {s0.tobytes(): 0}
@@ -267,7 +269,7 @@ def maxout_lp_engine(
                 break
             done += 1
             live = norms[b] > 0.0
-            fac = find_facets(Gb[b], hb[b], points[i], scale, method, live, far=far)
+            fac = find_facets(Gb[b], hb[b], points[i], scale, method, live, candidates, far=far)
             stats["facet_lps"] += fac.lps
             stats["qhull_fallbacks"] += int(fac.fallback)
             stats["facets"] += int(fac.rows.size)
