@@ -1,0 +1,561 @@
+"""The ``skeleton`` engine: exact activation regions in low dimension (d <= ~6), no LPs.
+
+Algorithm (after Berzins 2023, "Polyhedral complex extraction from ReLU networks using
+edge subdivision", ICML, Sec. 3; our own implementation in NumPy)
+------------------------------------------------------------------------------------
+Keep the *skeleton* of the polyhedral complex cut out of the domain ``D = {t : G t <= h}``
+by the neurons added so far: its vertices ``X``, its edges, and for every vertex its sign
+vector ``S[v]`` over all hyperplanes so far (the domain's rows, ``h - G t``, then the
+neurons' pre-activations ``z_i``): ``+1``, ``-1`` or ``0`` (the vertex lies on it).
+Neurons are added layer by layer; every neuron of layer ``l`` is affine on each closed cell
+of the complex of layers ``< l``, hence affine along every edge, so
+
+1. its value at every vertex (one matrix product per layer, then interpolation) decides
+   which edges it cuts: those whose endpoints have opposite signs;
+2. each cut edge gets a new vertex by linear interpolation (its sign vector: the edge's,
+   with ``0`` for the new neuron);
+3. new edges join the two new vertices on each 2-face that the neuron cuts.  An edge lies
+   on ``d - 1`` hyperplanes; turning one of its zeros into ``+`` or ``-`` names one of the
+   ``2 (d - 1)`` 2-faces that contain it, so two cut edges lie on a common 2-face exactly
+   when one such *face key* of each is the same sign vector.  Keys are hashed (random 64-bit
+   weights, one per hyperplane, summed modulo ``2^64``), sorted, and must come in pairs; each
+   matched pair is then compared in full (its sign vectors differ in exactly two places).
+
+A polytope domain that is not a box is made the same way: start from a slightly larger box
+and *clip* by each row of ``G`` (a cut that also deletes the vertices outside).
+
+Counting (lowest-vertex rule) and the patterns
+----------------------------------------------
+In general position (every vertex on exactly ``d`` hyperplanes) the complex is locally a
+simple arrangement at every vertex: ``2^d`` cells meet there, one per sign choice of its
+``d`` zeros (a bent hyperplane is still a topological hyperplane at its bend), and along each
+of the ``d`` lines through ``v`` (drop one zero) there are two edges, or one when the dropped
+hyperplane is a domain row.  For a generic direction ``c`` every region, a bounded convex
+polytope, has exactly one lowest vertex, and the vertex ``v`` is the lowest vertex of
+exactly one cell: the one spanned by its *up* edges, when it has ``d`` of them (a boundary
+vertex whose domain line goes down is the lowest point of no region).  Hence
+
+.. math::  \\#\\text{regions} = \\#\\{v : \\text{up-degree}(v) = d\\},
+
+and the region's sign vector is ``S[v]`` with each zero replaced by the sign of the up
+neighbour that leaves that hyperplane; its activation pattern is the neurons' part
+(``z > 0`` active).  The simplex spanned by ``v`` and its ``d`` up neighbours lies in the
+region: its incentre is the region's interior point and its inradius a lower bound on the
+region's, so every region is certified full-dimensional (Cai et al. 2023, Sec. 5:
+measure-zero cells never count).
+
+Certificate (checked on every run; any failure hands the domain to ``lp``, saying why):
+every vertex has exactly ``d`` zeros and degree ``2 d - (domain zeros)``; every face key
+was matched exactly twice; the count and the pattern set from the *highest* vertices
+(direction ``-c``) equal those from the lowest; the patterns are distinct; and a forward
+pass at each interior point gives the region's pattern (an independent oracle).
+
+Degenerate positions are detected, not assumed away: a neuron within ``ZERO_RTOL`` (relative
+to the magnitude of its terms) of zero at a vertex (a hyperplane through a vertex, duplicate
+or coinciding neurons, a neuron identically zero on a cell, a zero row with zero bias), a
+face key seen other than twice, a region whose certified inradius is below
+``RADIUS_MARGIN * RADIUS_TOL * scale``, or a domain that is not a simple polytope.  The
+engine then runs ``lp`` (exact on degenerate nets) on the whole domain and records the
+reason in ``details["fallback"]``.
+
+A time limit or Ctrl-C stops it between neurons: the cells of the neurons added so far are
+unions of regions; the full pattern at each cell's interior point is a region of the
+network, so the distinct ones are returned as a labelled lower bound (``complete=False``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import numpy as np
+
+from .._budget import Budget, progress_bar
+from .._typing import BoolArray, FloatArray, IntArray
+from ..exceptions import DomainError, EmptyDomainError
+from ..network import Network
+from ._polytope import RADIUS_TOL, axis_rows, bounding_box, domain_scale
+from ._types import ENGINES, EngineInfo, EngineResult
+
+__all__ = ["skeleton_engine", "ZERO_RTOL", "RADIUS_MARGIN", "MAX_DIM"]
+
+#: A neuron is *on* a vertex when ``|z| <= ZERO_RTOL * (|W| |h| + |b|)`` there (the
+#: magnitude of the terms that make up ``z``): a degenerate position.
+ZERO_RTOL = 1e-10
+#: Every counted region must contain a certified ball of radius
+#: ``> RADIUS_MARGIN * RADIUS_TOL * scale`` (``RADIUS_TOL``, ``scale``: as ``lp``'s), so that
+#: it is a region for ``lp`` too; a thinner one hands the domain to ``lp``.
+RADIUS_MARGIN = 10.0
+#: Largest chart dimension the engine accepts (the skeleton grows like regions x 2^d / d!).
+MAX_DIM = 8
+
+_SEED = 0x5EED
+
+
+class _Degenerate(Exception):
+    """The arrangement is not in general position (or a check failed): use ``lp``."""
+
+
+class _Skeleton:
+    """Vertices, sign vectors and edges of the complex (growable arrays)."""
+
+    def __init__(self, X: FloatArray, S: np.ndarray, E: IntArray, ncols: int, ndom: int) -> None:
+        self.d = X.shape[1]
+        self.ndom = ndom  # columns < ndom are domain rows (only their + side exists)
+        self.N = X.shape[0]
+        self.ne = E.shape[0]
+        cap = max(64, 2 * self.N)
+        self.X = np.empty((cap, self.d))
+        self.X[: self.N] = X
+        self.S = np.zeros((cap, ncols), dtype=np.int8)
+        self.S[: self.N, : S.shape[1]] = S
+        self.E = np.empty((max(64, 2 * self.ne), 2), dtype=np.int64)
+        self.E[: self.ne] = E
+        self.Z = np.empty((cap, 0))  # pre-activations of the current layer
+        self.M = np.empty((cap, 0))  # magnitudes of their terms
+        rng = np.random.default_rng(_SEED)
+        self.w = rng.integers(-(2**62), 2**62, size=ncols, dtype=np.int64)
+        self.splits = 0
+
+    # -- storage
+    def _grow_vertices(self, extra: int) -> None:
+        need = self.N + extra
+        if need <= self.X.shape[0]:
+            return
+        cap = max(need, 2 * self.X.shape[0])
+        for name in ("X", "S", "Z", "M"):
+            old = getattr(self, name)
+            new = np.zeros((cap, old.shape[1]), dtype=old.dtype)
+            new[: self.N] = old[: self.N]
+            setattr(self, name, new)
+
+    def _grow_edges(self, extra: int) -> None:
+        need = self.ne + extra
+        if need <= self.E.shape[0]:
+            return
+        new = np.empty((max(need, 2 * self.E.shape[0]), 2), dtype=np.int64)
+        new[: self.ne] = self.E[: self.ne]
+        self.E = new
+
+    # -- one hyperplane
+    def cut(self, col: int, vals: FloatArray, Zl: FloatArray | None, j: int, clip: bool) -> int:
+        """Add hyperplane ``col`` with values ``vals`` at the vertices (never 0); returns new vertices."""
+        N, ne, d = self.N, self.ne, self.d
+        pos = vals > 0
+        self.S[:N, col] = np.where(pos, 1, -1)
+        E = self.E[:ne]
+        idx = np.flatnonzero(pos[E[:, 0]] != pos[E[:, 1]])
+        s = idx.size
+        if s:
+            a = E[idx, 0]
+            b = E[idx, 1]
+            va, vb = vals[a], vals[b]
+            t = (va / (va - vb))[:, None]
+            Se = self.S[a, :col] + self.S[b, :col]
+            np.sign(Se, out=Se)
+            zr, zc = np.nonzero(Se == 0)
+            if zc.size != s * (d - 1) or np.any(np.bincount(zr, minlength=s) != d - 1):
+                raise _Degenerate(f"an edge cut by hyperplane {col} is not on exactly {d - 1} hyperplanes")
+            pairs = self._match(Se, zc.reshape(s, d - 1), col)
+            self._grow_vertices(s)
+            nid = np.arange(N, N + s)
+            self.X[nid] = self.X[a] + t * (self.X[b] - self.X[a])
+            self.S[nid, :col] = Se
+            self.S[nid, col] = 0
+            if Zl is not None:
+                self.Z[nid] = self.Z[a] + t * (self.Z[b] - self.Z[a])
+                self.Z[nid, j] = 0.0
+                self.M[nid] = self.M[a] + t * (self.M[b] - self.M[a])
+            self.N = N + s
+            self._grow_edges(s + pairs.shape[0])
+            E = self.E
+            E[ne : ne + s, 0] = nid
+            E[ne : ne + s, 1] = b
+            E[idx, 1] = nid
+            E[ne + s : ne + s + pairs.shape[0]] = nid[pairs]
+            self.ne = ne + s + pairs.shape[0]
+            self.splits += s
+        if clip:
+            self._drop(self.S[: self.N, col] >= 0)
+        return s
+
+    def _match(self, Se: np.ndarray, zc: IntArray, col: int) -> IntArray:
+        """Pairs of cut edges (rows of ``Se``) that lie on a common 2-face."""
+        s, d1 = zc.shape
+        He = Se.astype(np.int64) @ self.w[:col]
+        wz = self.w[zc]
+        owner = np.repeat(np.arange(s), d1)
+        plus = (He[:, None] + wz).ravel()
+        minus_ok = (zc >= self.ndom).ravel()  # a domain row's - side is outside
+        minus = (He[:, None] - wz).ravel()[minus_ok]
+        keys = np.concatenate([plus, minus])
+        own = np.concatenate([owner, owner[minus_ok]])
+        order = np.argsort(keys, kind="stable")
+        ks = keys[order]
+        if ks.size % 2 or np.any(ks[0::2] != ks[1::2]) or np.any(ks[1:-1:2] == ks[2::2]):
+            raise _Degenerate(f"a 2-face is cut by hyperplane {col} in other than two edges")
+        pairs = own[order].reshape(-1, 2)
+        if np.any(np.count_nonzero(Se[pairs[:, 0]] != Se[pairs[:, 1]], axis=1) != 2):
+            raise _Degenerate("two edges matched on a face key but do not share a 2-face")
+        return pairs
+
+    def _drop(self, keep: BoolArray) -> None:
+        """Delete the vertices not in ``keep`` and their edges."""
+        N = self.N
+        new_index = np.cumsum(keep) - 1
+        E = self.E[: self.ne]
+        ok = keep[E[:, 0]] & keep[E[:, 1]]
+        E = new_index[E[ok]]
+        for name in ("X", "S", "Z", "M"):
+            arr = getattr(self, name)
+            kept = arr[:N][keep]
+            arr[: kept.shape[0]] = kept
+        self.N = int(keep.sum())
+        self.ne = E.shape[0]
+        self.E[: self.ne] = E
+
+    # -- layers
+    def start_layer(self, W: FloatArray, b: FloatArray, H: FloatArray, absH: FloatArray) -> None:
+        """Pre-activations (and their terms' magnitudes) of a layer at every vertex."""
+        cap = self.X.shape[0]
+        self.Z = np.zeros((cap, W.shape[0]))
+        self.M = np.zeros((cap, W.shape[0]))
+        self.Z[: self.N] = H @ W.T + b
+        self.M[: self.N] = absH @ np.abs(W).T + np.abs(b)
+
+
+# --------------------------------------------------------------------------- domain
+def _cube(lo: FloatArray, hi: FloatArray) -> tuple[FloatArray, np.ndarray, IntArray]:
+    """Vertices, sign vectors over the ``2 d`` facets (``t_i >= lo_i``, ``t_i <= hi_i``), edges."""
+    d = lo.size
+    bits = (np.arange(2**d)[:, None] >> np.arange(d)[None, :]) & 1
+    X = np.where(bits == 1, hi, lo).astype(np.float64)
+    S = np.empty((2**d, 2 * d), dtype=np.int8)
+    S[:, 0::2] = np.where(bits == 1, 1, 0)  # on the lower facet when bit 0
+    S[:, 1::2] = np.where(bits == 1, 0, 1)
+    ids = np.arange(2**d)
+    E = np.concatenate(
+        [np.stack([ids[(ids >> i) & 1 == 0], ids[(ids >> i) & 1 == 0] | (1 << i)], axis=1) for i in range(d)]
+    )
+    return X, S, E
+
+
+def _domain(G: FloatArray, h: FloatArray, ncols_neurons: int) -> tuple[_Skeleton, int]:
+    """The skeleton of the domain (a box directly, a polytope by clipping a larger box)."""
+    d = G.shape[1]
+    lo, hi = bounding_box(G, h)
+    if not np.all(hi > lo):
+        raise EmptyDomainError("the domain has no interior in its own coordinates")
+    if np.all(axis_rows(G)):
+        X, S, E = _cube(lo, hi)
+        ndom = 2 * d
+        return _Skeleton(X, S, E, ndom + ncols_neurons, ndom), ndom
+    pad = 0.05 * (hi - lo) + 1e-3 * float(np.max(hi - lo))
+    X, S, E = _cube(lo - pad, hi + pad)
+    norms = np.linalg.norm(G, axis=1)
+    live = norms > 0
+    if np.any(~live & (h < 0)):
+        raise EmptyDomainError("the domain is empty (a constant constraint is violated)")
+    Gn, hn = G[live] / norms[live, None], h[live] / norms[live]
+    ndom = 2 * d + Gn.shape[0]
+    sk = _Skeleton(X, S, E, ndom + ncols_neurons, ndom)
+    for r in range(Gn.shape[0]):
+        Xv = sk.X[: sk.N]
+        vals = hn[r] - Xv @ Gn[r]
+        tol = 1e-12 * (np.abs(Xv).sum(axis=1) + abs(hn[r]) + 1.0)
+        if np.any(np.abs(vals) <= tol):
+            raise _Degenerate(f"domain row {r} passes through a vertex of the domain (not a simple polytope)")
+        if np.all(vals < 0):
+            raise EmptyDomainError("the domain is empty")
+        sk.cut(2 * d + r, vals, None, 0, clip=True)
+    return sk, ndom
+
+
+# --------------------------------------------------------------------------- counting
+def _generic_direction(d: int, attempt: int) -> FloatArray:
+    c = np.random.default_rng(_SEED + attempt).standard_normal(d)
+    return np.asarray(c / np.linalg.norm(c), dtype=np.float64)
+
+
+@dataclasses.dataclass
+class _Cells:
+    patterns: BoolArray  # (n, neurons)
+    points: FloatArray  # (n, d) incentres of the lowest-vertex simplices
+    radii: FloatArray  # (n,) their inradii
+    signs: np.ndarray  # (n, cols) full sign vectors
+
+
+def _cells(sk: _Skeleton, ncols: int, up: BoolArray, check: bool, geometry: bool = True) -> _Cells:
+    """The cells whose lowest vertex (``up``: edge orientation, tail to head) is a skeleton vertex.
+
+    At a vertex ``v`` with zeros ``j_1..j_d`` each line (drop one zero ``j_k``) has an edge on
+    the ``+`` and on the ``-`` side of ``j_k`` (only ``+`` for a domain row); the cell with
+    signs ``sigma`` there is spanned by the edges on the sides ``sigma_k`` (locally a simplicial
+    cone: within one cell every bent hyperplane is flat), so ``v`` is its lowest vertex exactly
+    when those ``d`` edges all go up.  A line bends at ``v`` when ``v`` is on the bend of one
+    of its hyperplanes: then both of its edges may go up and ``v`` is the lowest vertex of
+    two (or more) cells; in a flat arrangement one edge of each line goes up.
+    """
+    N, d, ndom = sk.N, sk.d, sk.ndom
+    S = sk.S[:N, :ncols]
+    zr, zc = np.nonzero(S == 0)
+    if zc.size != N * d or np.any(np.bincount(zr, minlength=N) != d):
+        raise _Degenerate("a vertex lies on other than d hyperplanes")
+    Zpos = zc.reshape(N, d)
+    E = sk.E[: sk.ne]
+    tail = np.where(up, E[:, 0], E[:, 1])
+    head = np.where(up, E[:, 1], E[:, 0])
+    # which of the tail's zeros the edge leaves, and to which side
+    side_vals = S[head[:, None], Zpos[tail]]  # (ne, d)
+    nz = side_vals != 0
+    if check and np.any(np.count_nonzero(nz, axis=1) != 1):
+        raise _Degenerate("an edge leaves other than one of its tail's hyperplanes")
+    k = np.argmax(nz, axis=1)
+    plus = side_vals[np.arange(tail.size), k] > 0
+    slot = tail * (2 * d) + 2 * k + np.where(plus, 0, 1)
+    if check and np.any(np.bincount(slot, minlength=N * 2 * d) > 1):
+        raise _Degenerate("two up edges of a vertex leave the same hyperplane on the same side")
+    nb = np.full(N * 2 * d, -1, dtype=np.int64)
+    nb[slot] = head
+    nb = nb.reshape(N, d, 2)
+    has = nb >= 0  # (N, d, 2): an up edge on the + / - side of the k-th zero
+    per = has.sum(axis=2)
+    rows = np.flatnonzero(np.all(per > 0, axis=1))
+    sigma = np.zeros((rows.size, d), dtype=np.int8)
+    for kk in range(d):
+        reps = per[rows, kk]
+        first = np.where(has[rows, kk, 0], 1, -1).astype(np.int8)
+        rows_new = np.repeat(rows, reps)
+        sigma = np.repeat(sigma, reps, axis=0)
+        s_k = np.repeat(first, reps)
+        second = np.zeros(rows_new.size, dtype=bool)
+        starts = np.cumsum(reps) - reps
+        second[(starts + 1)[reps == 2]] = True
+        s_k[second] = -1
+        sigma[:, kk] = s_k
+        rows = rows_new
+    V = rows
+    n = V.size
+    cell = S[V].copy()
+    Zv = Zpos[V]
+    cell[np.arange(n)[:, None], Zv] = sigma
+    if check and np.any(cell[:, :ndom] < 0):
+        raise _Degenerate("a lowest-vertex cell lies outside the domain")
+    if not geometry:
+        return _Cells(patterns=cell[:, ndom:] > 0, points=np.zeros((0, d)), radii=np.zeros(0), signs=cell)
+    U = nb[V[:, None], np.arange(d)[None, :], np.where(sigma > 0, 0, 1)]  # (n, d) neighbours
+    # incentre and inradius of the simplex (v, its d spanning neighbours): lambda_i's gradients
+    P0 = sk.X[V]
+    Pn = sk.X[U]
+    D = Pn - P0[:, None, :]  # rows p_i - p_0
+    det = np.linalg.det(D) if n else np.zeros(0)
+    ok = np.abs(det) > 0
+    grads = np.zeros_like(D)
+    if np.any(ok):
+        grads[ok] = np.linalg.inv(D[ok]).transpose(0, 2, 1)  # row i: grad of lambda_{i+1}
+    g0 = -grads.sum(axis=1)
+    norms = np.concatenate([np.linalg.norm(g0, axis=1)[:, None], np.linalg.norm(grads, axis=2)], axis=1)
+    total = norms.sum(axis=1)
+    safe = np.where(total > 0, total, 1.0)
+    radii = np.where(ok, 1.0 / safe, 0.0)
+    Pall = np.concatenate([P0[:, None, :], Pn], axis=1)
+    incentre = ((norms / safe[:, None])[:, :, None] * Pall).sum(axis=1)
+    points = np.where(ok[:, None], incentre, Pall.mean(axis=1))
+    return _Cells(patterns=cell[:, ndom:] > 0, points=points, radii=radii, signs=cell)
+
+
+def _packed_sorted(patterns: BoolArray) -> np.ndarray:
+    packed = np.packbits(patterns, axis=1)
+    if packed.shape[1] == 0:
+        return packed
+    return packed[np.lexsort(packed.T[::-1])]
+
+
+def _count(sk: _Skeleton, net: Network, scale: float) -> tuple[_Cells, dict[str, Any]]:
+    """Regions by the lowest-vertex rule, with the certificate checks."""
+    N, d, ndom = sk.N, sk.d, sk.ndom
+    ncols = sk.S.shape[1]
+    S = sk.S[:N]
+    dom_zeros = np.count_nonzero(S[:, :ndom] == 0, axis=1)
+    E = sk.E[: sk.ne]
+    deg = np.bincount(E.ravel(), minlength=N)
+    if np.any(deg != 2 * d - dom_zeros):
+        raise _Degenerate("a vertex's degree is not 2 d minus its domain rows")
+    delta = sk.X[E[:, 1]] - sk.X[E[:, 0]]
+    for attempt in range(4):
+        c = _generic_direction(d, attempt)
+        slope = delta @ c
+        if np.all(np.abs(slope) > 1e-9 * np.linalg.norm(delta, axis=1)):
+            break
+    else:
+        raise _Degenerate("no generic direction found (an edge is orthogonal to every one tried)")
+    low = _cells(sk, ncols, slope > 0, True)
+    high = _cells(sk, ncols, slope < 0, True, geometry=False)
+    n = low.patterns.shape[0]
+    a, b = _packed_sorted(low.patterns), _packed_sorted(high.patterns)
+    if high.patterns.shape[0] != n or not np.array_equal(a, b):
+        raise _Degenerate(
+            f"lowest vertices give {n} regions, highest vertices {high.patterns.shape[0]} (or other patterns)"
+        )
+    if n > 1 and np.any(np.all(a[1:] == a[:-1], axis=1)):
+        raise _Degenerate("two lowest-vertex cells have the same pattern")
+    radius = np.maximum(low.radii, 0.0)
+    min_radius = float(radius.min()) if n else 0.0
+    if n and min_radius <= RADIUS_MARGIN * RADIUS_TOL * scale:
+        raise _Degenerate(f"a region's certified inradius {min_radius:.3g} is at the resolution limit")
+    oracle = np.asarray(net.pattern_vector(low.points), dtype=bool).reshape(n, -1)
+    agree = bool(np.array_equal(oracle, low.patterns))
+    if not agree:
+        raise _Degenerate("a forward pass at an interior point disagrees with the skeleton's pattern")
+    certificate = {
+        "vertices": int(N),
+        "edges": int(sk.ne),
+        "lowest_vertex_regions": int(n),
+        "highest_vertex_regions": int(high.patterns.shape[0]),
+        "same_patterns_both_directions": True,
+        "vertex_degrees_ok": True,
+        "forward_pass_agrees": agree,
+        "min_certified_inradius": min_radius,
+        "radius_threshold": RADIUS_MARGIN * RADIUS_TOL * scale,
+    }
+    return low, certificate
+
+
+# --------------------------------------------------------------------------- engine
+def _build(
+    net: Network, G: FloatArray, h: FloatArray, *, budget: Budget, progress: Any
+) -> tuple[_Skeleton, int, bool]:
+    """The skeleton after every neuron (or as far as the budget allowed); ``(sk, cols, complete)``."""
+    layers = list(net.activated_layers)
+    if len(layers) < len(net.layers) - 1:
+        raise _Degenerate("a hidden layer without activation (not supported: uses lp)")
+    nneur = int(sum(L.width for L in layers))
+    sk, ndom = _domain(G, h, nneur)
+    col = ndom
+    slope_prev = 0.0
+    for li, L in enumerate(layers):
+        W, b, slope = np.asarray(L.weight), np.asarray(L.bias), float(L.slope)  # type: ignore[arg-type]
+        if li > 0:
+            Zp, Mp = sk.Z[: sk.N], sk.M[: sk.N]
+            H = np.where(Zp > 0, Zp, slope_prev * Zp)
+            absH = np.where(Zp > 0, 1.0, abs(slope_prev)) * Mp
+        else:
+            H, absH = sk.X[: sk.N], np.abs(sk.X[: sk.N])
+        sk.start_layer(W, b, H, absH)
+        for j in range(L.width):
+            if budget.stop:
+                return sk, col, False
+            vals = sk.Z[: sk.N, j]
+            if np.any(np.abs(vals) <= ZERO_RTOL * sk.M[: sk.N, j]):
+                raise _Degenerate(
+                    f"neuron {j} of activated layer {li} is zero at a vertex (a hyperplane through a vertex, "
+                    "a duplicate neuron or one constant zero on a cell)"
+                )
+            sk.cut(col, vals.copy(), sk.Z, j, clip=False)
+            col += 1
+            if progress is not None:
+                progress.update(1)
+        slope_prev = slope
+    return sk, col, True
+
+
+def _partial(sk: _Skeleton, cols: int, net: Network) -> EngineResult:
+    """A stopped run: full patterns at the interior points of the cells built so far."""
+    d = sk.d
+    n_out = net.num_neurons
+    try:
+        E = sk.E[: sk.ne]
+        delta = sk.X[E[:, 1]] - sk.X[E[:, 0]]
+        cells = _cells(sk, cols, delta @ _generic_direction(d, 0) > 0, False)
+        pts = cells.points[cells.radii > 0]
+    except Exception:  # noqa: BLE001 - a partial result must never raise
+        pts = np.zeros((0, d))
+    pats = np.asarray(net.pattern_vector(pts), dtype=bool).reshape(len(pts), n_out)
+    if len(pats):
+        _, idx = np.unique(np.packbits(pats, axis=1), axis=0, return_index=True)
+        idx = np.sort(idx)
+        pats, pts = pats[idx], pts[idx]
+    return EngineResult(
+        patterns=pats, points=pts, complete=False, exact=False,
+        details={"vertices_when_stopped": int(sk.N), "hyperplanes_added": int(cols - sk.ndom)},
+    )
+
+
+def skeleton_engine(
+    net: Network, G: FloatArray, h: FloatArray, *, budget: Budget, options: dict[str, Any]
+) -> EngineResult:
+    """Exact activation regions of ``net`` (chart coordinates) on the polytope ``{t : G t <= h}``."""
+    G = np.asarray(G, dtype=np.float64)
+    h = np.asarray(h, dtype=np.float64)
+    d = net.input_dim
+    if d < 2:
+        raise DomainError("the skeleton engine works on domains of dimension >= 2 (use geometric in 1-D)")
+    if d > MAX_DIM:
+        raise DomainError(f"the skeleton engine works on domains of dimension <= {MAX_DIM}, this one has {d}")
+    if options.get("adjacency"):
+        return _fallback(net, G, h, budget, options, "adjacency was asked for (lp reports it)")
+    _, scale = domain_scale(G, h)
+    bar = progress_bar(
+        net.num_neurons, desc="skeleton: neurons", unit=" neurons", enabled=options.get("progress")
+    )
+    try:
+        with bar, _one_thread():
+            sk, cols, complete = _build(net, G, h, budget=budget, progress=bar)
+            if not complete:
+                return _partial(sk, cols, net)
+            cells, certificate = _count(sk, net, scale)
+    except _Degenerate as exc:
+        return _fallback(net, G, h, budget, options, str(exc))
+    details = {
+        "vertices": int(sk.N),
+        "edges": int(sk.ne),
+        "edge_splits": int(sk.splits),
+        "zero_rtol": ZERO_RTOL,
+        "general_position": True,
+    }
+    return EngineResult(
+        patterns=cells.patterns,
+        points=cells.points,
+        complete=True,
+        exact=True,
+        certificate=certificate,
+        details=details,
+    )
+
+
+def _fallback(
+    net: Network, G: FloatArray, h: FloatArray, budget: Budget, options: dict[str, Any], reason: str
+) -> EngineResult:
+    """Run ``lp`` on the domain (exact on degenerate nets) and say why."""
+    from ._lp import lp_engine
+
+    opts = {k: v for k, v in options.items() if k not in ("workers", "executor")}
+    res = lp_engine(net, G, h, budget=budget, options=opts)
+    details = {**res.details, "fallback": f"lp: {reason}", "general_position": False}
+    return dataclasses.replace(res, details=details)
+
+
+def _one_thread() -> Any:
+    """Single-threaded BLAS: the products are small and threads only contend."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - comes with scikit-learn
+        import contextlib
+
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
+
+
+ENGINES.add(
+    "skeleton",
+    EngineInfo(
+        skeleton_engine,
+        exact=True,
+        max_dim=MAX_DIM,
+        needs_bounded=True,
+        description=(
+            "vertex/edge skeleton split neuron by neuron, lowest-vertex counting, no LPs "
+            "(bounded domains, 2 <= d <= 8; degenerate positions handed to lp)"
+        ),
+    ),
+)
