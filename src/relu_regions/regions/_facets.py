@@ -28,6 +28,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+from collections.abc import Callable
 
 import numpy as np
 
@@ -240,6 +241,87 @@ class _FacetLP:
         return np.array(hs.getSolution().col_value[: self.k])
 
 
+class _LiftedFacetLP:
+    """The section LPs of :class:`_FacetLP` for rows that all lie in ``span(V)``, lifted.
+
+    Rows ``G_i = a_i V^T`` (``V``: ``k x r`` orthonormal) depend on ``t`` only through
+    ``y = V^T t``.  Columns ``y`` (free, ``r``), the radius ``r`` and ``t`` (``k``, bounded by
+    the box); rows ``a_i y + r <= h_i`` (``r`` non-zeros each) and ``V^T t - y = 0``.  The
+    same LP as :class:`_FacetLP` with the box as column bounds, with ``m r + r k`` non-zeros
+    instead of ``m k`` (few rows, bounds as column bounds).
+    """
+
+    def __init__(self, Ay: FloatArray, hn: FloatArray, V: FloatArray, cap: float) -> None:
+        import highspy
+
+        from ..solvers import new_highs
+
+        self.highspy = highspy
+        m, r = Ay.shape
+        k = V.shape[0]
+        self.m, self.r, self.k = m, r, k
+        self.hn = hn
+        inf = highspy.kHighsInf
+        hs = new_highs()
+        hs.setOptionValue("primal_feasibility_tolerance", 1e-10)
+        hs.setOptionValue("dual_feasibility_tolerance", 1e-10)
+        hs.setOptionValue("presolve", "off")
+        lp = highspy.HighsLp()
+        nc = r + 1 + k
+        lp.num_col_ = nc
+        lp.num_row_ = m + r
+        cost = np.zeros(nc)
+        cost[r] = -1.0
+        lp.col_cost_ = cost
+        lp.col_lower_ = np.r_[np.full(r, -inf), 0.0, np.full(k, -inf)]
+        lp.col_upper_ = np.r_[np.full(r, inf), cap, np.full(k, inf)]
+        lp.row_lower_ = np.r_[np.full(m, -inf), np.zeros(r)]
+        lp.row_upper_ = np.r_[hn, np.zeros(r)]
+        top = np.hstack([Ay, np.ones((m, 1)), np.zeros((m, k))])
+        bottom = np.hstack([-np.eye(r), np.zeros((r, 1)), V.T])
+        M = np.vstack([top, bottom])
+        rows, cols = np.nonzero(M)
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+        lp.a_matrix_.num_col_ = nc
+        lp.a_matrix_.num_row_ = m + r
+        lp.a_matrix_.start_ = np.r_[0, np.cumsum(np.bincount(rows, minlength=m + r))].astype(np.int32)
+        lp.a_matrix_.index_ = cols.astype(np.int32)
+        lp.a_matrix_.value_ = M[rows, cols]
+        hs.passModel(lp)
+        self.hs = hs
+        self.tcols = np.arange(r + 1, nc, dtype=np.int32)
+
+    def section_centre(
+        self, j: int, same: np.ndarray, bounds: tuple[FloatArray, FloatArray]
+    ) -> FloatArray | None:
+        """As :meth:`_FacetLP.section_centre`; returns the point ``t``."""
+        hs, inf, r = self.hs, self.highspy.kHighsInf, self.r
+        status = self.highspy.HighsModelStatus
+        hs.changeColsBounds(self.k, self.tcols, bounds[0], bounds[1])
+        hs.changeRowBounds(j, float(self.hn[j]), float(self.hn[j]))
+        hs.changeCoeff(j, r, 0.0)
+        for i in same:
+            hs.changeRowBounds(int(i), -inf, inf)
+        hs.run()
+        if hs.getModelStatus() not in (status.kOptimal, status.kInfeasible):
+            hs.clearSolver()
+            hs.run()
+        ok = hs.getModelStatus() == status.kOptimal
+        x = np.array(hs.getSolution().col_value[r + 1 :]) if ok else None
+        failed = hs.getModelStatus() not in (status.kOptimal, status.kInfeasible)
+        hs.changeRowBounds(j, -inf, float(self.hn[j]))
+        hs.changeCoeff(j, r, 1.0)
+        for i in same:
+            hs.changeRowBounds(int(i), -inf, float(self.hn[i]))
+        if failed:
+            raise _LiftFailed(hs.modelStatusToString(hs.getModelStatus()))
+        return x
+
+
+class _LiftFailed(Exception):
+    pass
+
+
 @functools.lru_cache(maxsize=16)
 def _random_directions(k: int) -> FloatArray:
     """The ``lp`` finder's random unit rays in ``k`` dimensions (fixed seed; drawn once)."""
@@ -249,6 +331,56 @@ def _random_directions(k: int) -> FloatArray:
     return dirs
 
 
+def _qhull_screen(
+    Ay: FloatArray,
+    hn: FloatArray,
+    V: FloatArray,
+    t0: FloatArray,
+    y0: FloatArray,
+    lo: FloatArray,
+    hi: FloatArray,
+    rep: np.ndarray,
+    todo: list[int],
+    confirmed: dict[int, FloatArray],
+    radius: Callable[[FloatArray, int], float],
+    tol: float,
+) -> list[int]:
+    """Screen the undecided rows of :func:`facets_lp` (with ``basis``) by one Qhull call in ``y``.
+
+    The domain's image ``Y = V^T [lo, hi]`` lies in the box ``|y - V^T m| <= |V|^T w``
+    (``m, w``: the box's centre and half-widths; its support function, exact), so the
+    region's image lies in the ``r``-dimensional polytope ``P = {A_y y <= h} ∩ B``.  A row
+    that is not a facet of ``P`` has a section of dimension ``< r - 1`` there, so none of
+    positive radius in the region: rejected.  A facet of ``P`` whose centroid (in the
+    facet's relative interior), lifted to ``t0 + V (y - y0)``, has a certified radius
+    ``> tol`` in ``t`` is confirmed.  Returns the rows still to decide by the section LPs
+    (all of them when Qhull fails).
+    """
+    r = V.shape[1]
+    mid, half = 0.5 * (lo + hi), 0.5 * (hi - lo)
+    cy, wy = V.T @ mid, np.abs(V).T @ half
+    eye = np.eye(r)
+    m = Ay.shape[0]
+    try:
+        fq = facets_qhull(np.vstack([Ay, eye, -eye]), np.r_[hn, cy + wy, wy - cy], y0, 0.0)
+    except (_QhullFailed, SolverError):
+        return todo
+    points: dict[int, FloatArray] = {}
+    for i, y in zip(fq.rows.tolist(), fq.points, strict=True):
+        if i < m:
+            points.setdefault(int(rep[i]), y)
+    again: list[int] = []
+    for j in todo:
+        if j not in points:
+            continue  # not a facet even of the outer polytope P
+        x = t0 + V @ (points[j] - y0)
+        if radius(x, j) > tol:
+            confirmed[j] = x
+        else:
+            again.append(j)
+    return again
+
+
 def facets_lp(
     G: FloatArray,
     h: FloatArray,
@@ -256,6 +388,7 @@ def facets_lp(
     scale: float,
     candidates: np.ndarray | None = None,
     box: tuple[FloatArray, FloatArray] | None = None,
+    basis: FloatArray | None = None,
 ) -> Facets:
     """The ``lp`` finder for ``{G t <= h}`` (and ``lower <= t <= upper`` with ``box``).
 
@@ -273,6 +406,18 @@ def facets_lp(
     2. else the bounds shrunk by ``rho = BOX_MARGIN * scale``: a point at distance ``> tol``
        from the other rows is then ``rho``-far from the box: a facet;
     3. else (a facet can only be hugging the box) the exact Chebyshev LP with the box rows.
+
+    With ``basis`` (a ``k x r`` matrix ``V`` with orthonormal columns whose span contains
+    every row of ``G``, ``r << k``: the rows of a network's regions lie in the row space of
+    its first layer) the rows depend on ``t`` only through ``y = V^T t``, and the same
+    decisions are taken in ``r`` dimensions first: rays are shot along directions in
+    ``span(V)`` (a component orthogonal to it moves no row, only towards the box); each
+    undecided row gets the section LP of step 1 *without the box* in ``y`` (``r + 1``
+    columns): its ball is at least as large as step 1's, so a radius ``<= tol`` rejects the
+    row exactly as step 1 would; otherwise the optimum lifted back to ``t`` (the point of
+    the ray ``t0 + V (y - y0)``) confirms the row when it is inside the box with the
+    margin; only the rows left go through steps 1-3, step 1 as the lifted LP
+    :class:`_LiftedFacetLP`.
     """
     k = G.shape[1]
     norms, live = _row_norms(G)
@@ -306,8 +451,16 @@ def facets_lp(
     # Ray shooting along each representative's normal and along random directions: the
     # group hit first, strictly before every other (and before the box), is a facet, and
     # the hit point is in it.
-    dirs = np.vstack([Gn[reps], _random_directions(k)])
-    rates = Gn @ dirs.T  # (m, D)
+    if basis is None:
+        dirs = np.vstack([Gn[reps], _random_directions(k)])
+        rates = Gn @ dirs.T  # (m, D)
+    else:
+        V = np.asarray(basis, dtype=np.float64)
+        Ay = Gn @ V  # the rows in y = V^T t (unit norm: the rows lie in span(V))
+        E = np.vstack([Ay[reps], _random_directions(V.shape[1])])
+        E /= np.linalg.norm(E, axis=1, keepdims=True)
+        dirs = E @ V.T
+        rates = Ay @ E.T
     with np.errstate(divide="ignore", invalid="ignore"):
         hit = np.where(rates > 1e-12, s[:, None] / rates, np.inf)
         to_box = np.where(dirs > 1e-12, (hi - t0) / dirs, np.where(dirs < -1e-12, (lo - t0) / dirs, np.inf))
@@ -324,6 +477,30 @@ def facets_lp(
             confirmed[j] = x
     lps = 0
     todo = [int(r) for r in reps if int(r) not in confirmed]
+    lifted: _LiftedFacetLP | None = None
+    if todo and basis is not None:
+        # the section LPs in y = V^T t without the box first (module docstring of the finder)
+        y0 = V.T @ t0
+        left: list[int] = []
+        if box is not None:
+            todo = _qhull_screen(Ay, hn, V, t0, y0, lo, hi, rep, todo, confirmed, radius, tol)
+        ysolver = _FacetLP(Ay, hn, cap=10.0 * scale) if todo else None
+        for j in todo:
+            assert ysolver is not None
+            yc = ysolver.section_centre(j, np.flatnonzero((rep == j) & (np.arange(m) != j)))
+            lps += 1
+            if yc is None:
+                continue  # the section is empty even without the box
+            x = t0 + V @ (yc - y0)
+            if rows_radius(x, j) <= tol:
+                continue  # no ball of radius > tol fits even without the box: not a facet
+            if radius(x, j) > tol:
+                confirmed[j] = x
+            elif box is not None:
+                left.append(j)
+        todo = left
+        if todo:
+            lifted = _LiftedFacetLP(Ay, hn, V, cap=10.0 * scale)
     if todo and box is None:
         solver = _FacetLP(Gn, hn, cap=10.0 * scale)
         for j in todo:
@@ -333,16 +510,28 @@ def facets_lp(
                 confirmed[j] = xs
     elif todo:
         rho = min(BOX_MARGIN * scale, 0.25 * float(np.min(hi - lo)))
-        solver = _FacetLP(Gn, hn, cap=10.0 * scale)
+        dense: _FacetLP | None = None
+
+        def section(j: int, same: np.ndarray, bounds: tuple[FloatArray, FloatArray]) -> FloatArray | None:
+            nonlocal dense, lifted
+            if lifted is not None:
+                try:
+                    return lifted.section_centre(j, same, bounds)
+                except _LiftFailed:  # HiGHS's simplex gave up ("unknown"): the dense LP below
+                    lifted = None
+            if dense is None:
+                dense = _FacetLP(Gn, hn, cap=10.0 * scale)
+            return dense.section_centre(j, same, bounds)
+
         full: _FacetLP | None = None
         for j in todo:
             same = np.flatnonzero((rep == j) & (np.arange(m) != j))
-            x = solver.section_centre(j, same, (lo, hi))
+            x = section(j, same, (lo, hi))
             lps += 1
             if x is None or rows_radius(x, j) <= tol:
                 continue  # no ball of radius > tol fits even ignoring the box: not a facet
             if radius(x, j) <= tol:
-                x = solver.section_centre(j, same, (lo + rho, hi - rho))
+                x = section(j, same, (lo + rho, hi - rho))
                 lps += 1
             if x is None or radius(x, j) <= tol:
                 if full is None:
