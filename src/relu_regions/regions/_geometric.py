@@ -77,6 +77,7 @@ from ..exceptions import DomainError, EmptyDomainError
 from ..network import Network
 from ._parallel import run_parallel, wants_parallel
 from ._partition import WINDOW_LABEL, Partition, polygon_area_perimeter, split_polygons
+from ._pieces2d import LayerPieces
 from ._types import ENGINES, EngineInfo, EngineResult
 
 __all__ = ["geometric_engine", "ZERO_RTOL", "RADIUS_RTOL", "HORIZON"]
@@ -89,6 +90,10 @@ ZERO_RTOL = 1e-11
 RADIUS_RTOL = 1e-9
 #: Vertices found on the projective faces with ``x_{k+1}`` below this are at infinity.
 HORIZON = 1e-9
+#: The 2-D kernel: ``"layer"`` (:mod:`._pieces2d`, maps kept per layer root) or ``"neuron"``
+#: (:class:`._partition.Partition`, maps per piece); both give the same pieces.  The
+#: tests and ``benchmarks/bench_count_2d.py`` compare them.
+KERNEL = "layer"
 
 
 # --------------------------------------------------------------------------- one window
@@ -145,6 +150,11 @@ def _partition(
     else:
         span = np.abs(np.diff(V0.reshape(-1)))
     radius_tol, radius_rel = radius or (RADIUS_RTOL * 0.5 * float(np.sqrt((span**2).sum())), 0.0)
+    if k == 2 and KERNEL == "layer":
+        return _partition_layers(
+            lifted, V0, E0, radius_tol, radius_rel, budget=budget, progress=progress,
+            track_chords=track_chords,
+        )
     part = Partition(V0, E0, lifted.num_bits, radius_tol, radius_rel=radius_rel, track_chords=track_chords)
     beta_a = complex(*lifted.beta_a) if k == 2 else complex(lifted.beta_a[0])
     beta_c = lifted.beta_c
@@ -175,6 +185,25 @@ def _partition(
             if progress is not None:
                 progress.update(1)
         HA, Hc = part.hidden_maps(first, bit, float(layer.slope))  # type: ignore[arg-type]
+    return part, True
+
+
+def _partition_layers(
+    lifted: _Lifted, V0: FloatArray, E0: IntArray, radius_tol: float, radius_rel: float, *, budget: Budget,
+    progress: Any, track_chords: bool,
+) -> tuple[Partition, bool]:
+    """:func:`_partition` in 2-D with :class:`._pieces2d.LayerPieces` (maps per layer root)."""
+    part = LayerPieces(V0, E0, lifted.num_bits, radius_tol, radius_rel=radius_rel, track_chords=track_chords)
+    beta = (float(lifted.beta_a[0]), float(lifted.beta_a[1]), float(lifted.beta_c))
+    M = np.stack([lifted.A1[:, 0], lifted.A1[:, 1], lifted.c1], axis=1)[:, :, None]
+    T = ZERO_RTOL * np.stack([lifted.mag0, lifted.mag1], axis=1)[:, :, None]
+    for li, layer in enumerate(lifted.layers):
+        if li > 0:
+            slope = float(lifted.layers[li - 1].slope)  # type: ignore[arg-type]
+            M, T = part.next_maps(slope, layer.weight, layer.bias, beta)
+        if not part.run_layer(M, T, budget=budget, progress=progress):
+            return part, False
+        part.end_layer()
     return part, True
 
 

@@ -1,0 +1,296 @@
+"""The 2-D kernel of the ``geometric`` engine: convex polygons split a layer at a time.
+
+Same pieces, same tolerances and the same results as :class:`._partition.Partition`
+(Hanin & Rolnick 2019, Appendix A; see :mod:`._geometric` for the rules), with the
+bookkeeping organised around one fact: **inside a layer, every piece has the
+pre-activation maps of the piece it came from at the start of the layer** (its *root*),
+
+.. math::
+
+    z_{l}(u) = A_{l,r} u + c_{l,r} \\quad \\text{on every piece } P \\subseteq r,
+
+because the maps of layer ``l`` depend only on the patterns of layers ``< l``, which
+the splits of layer ``l`` do not change.  Hence
+
+* the maps are stored once per root, ``(n_l, 3, roots)``, and a split only copies a
+  root index and one row of the layer's bits (not ``n_l`` maps per new piece);
+* a neuron can only cut a piece whose root it cuts; which neurons may cut each root is
+  decided for the whole layer at once (one ``(n_l, roots)`` test of each root's bounding
+  circle against every neuron's zero line), and the other pieces take their root's sign;
+* the roots are independent, so they need not wait for each other's neurons: in round
+  ``t`` the descendants of *every* root are split by the ``t``-th neuron of that root's
+  own list, all in one batch of NumPy operations (a layer takes as many rounds as its
+  longest list, not ``n_l`` steps); each root still sees its neurons in ascending order,
+  so every piece meets the same neurons in the same order as in the neuron-by-neuron
+  algorithm and the results are the same, degenerate cases included;
+* the next layer's maps of all pieces are two real matrix products,
+  :math:`[D A_x; D A_y; D c] W^\\top` and the term magnitudes :math:`[|D A|; |D c|] |W|^\\top`
+  (real, not complex: a quarter of the flops).
+
+A piece is a row of padded arrays (complex vertices ``Z``, counts ``n``, edge labels
+``E``), exactly as in :mod:`._partition`, whose helpers (``split_polygons``, area,
+centroids, chords) it reuses; so adjacency and the projective faces work unchanged.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .._typing import BoolArray, FloatArray, IntArray
+from ._partition import Partition, _vertex_mean, polygon_area_perimeter, split_polygons
+
+__all__ = ["LayerPieces"]
+
+#: The pieces become the queue roots again when they have grown by this factor.
+REQUEUE = 2.0
+
+
+class LayerPieces(Partition):
+    """Convex pieces of a 2-D window, split a layer at a time, maps kept per layer root.
+
+    Use: :meth:`run_layer` with the layer's maps on the current pieces, then
+    :meth:`end_layer`; :meth:`next_maps` gives the next layer's maps.  Results as in
+    :class:`Partition` (``bits``, ``centroids()``, ``vertex_list()``, chords, ...); its
+    neuron-by-neuron ``split``/``set_layer`` are not used here.
+    """
+
+    _FIELDS = {"Z": 0, "n": 0, "E": 0, "measure": 0, "mroot": 0, "qroot": 0, "L": 0}
+
+    def __init__(
+        self, V0: FloatArray, E0: IntArray, num_bits: int, radius_tol: float, *, radius_rel: float = 0.0,
+        track_chords: bool = False,
+    ) -> None:
+        super().__init__(V0, E0, num_bits, radius_tol, radius_rel=radius_rel, track_chords=track_chords)
+        if self.k != 2:
+            raise ValueError("LayerPieces is the 2-D kernel")
+        self.num_bits = num_bits
+        self.B = np.zeros((1, 0), dtype=bool)  # bits of the finished layers, (P0, done)
+        self.mroot = np.zeros(1, dtype=np.int64)
+        self.qroot = np.zeros(1, dtype=np.int64)
+        self.L = np.zeros((1, 0), dtype=bool)  # bits of the current layer, (cap, n_l)
+        self.P0 = 1
+        self._bit0 = 0  # bits of the finished layers
+        self._in_layer = False
+
+    # ------------------------------------------------------------------ layers
+    def run_layer(self, M: FloatArray, T: FloatArray, *, budget: Any, progress: Any = None) -> bool:
+        """Split the pieces by every neuron of a layer; ``False`` when the budget stopped it.
+
+        ``M`` ``(n_l, 3, P)`` holds ``a_x, a_y, c`` of :math:`z_j(u) = a \\cdot u + c` on
+        each current piece, ``T`` ``(n_l, 2, P)`` the zero tolerance ``t0, t1``: a vertex
+        ``u`` is on neuron ``j``'s zero line when ``|z_j(u)| <= t0 + t1 |u|`` (as in
+        :meth:`Partition.set_layer`).
+
+        Each *queue root* keeps the ascending list of the neurons that may cut it (its
+        bounding circle meets their zero lines); round ``t`` splits the descendants of
+        every root by the ``t``-th neuron of its list, all roots in one batch.  Per root
+        that is the order of the neuron-by-neuron algorithm, so the pieces are the same.
+        When the pieces have grown fourfold they become the queue roots (their own
+        circles prune the lists further).
+        """
+        self._bit0 = self.B.shape[1]
+        self.M, self.T = M, T
+        nl = M.shape[0]
+        P = self.P
+        cap = self.Z.shape[0]
+        self.mroot = np.arange(cap, dtype=np.int64)  # the piece whose maps a piece has
+        self.L = np.empty((cap, nl), dtype=bool)
+        self._in_layer = True
+        # every root against every neuron's zero line
+        C, R = self._circles()
+        Ax, Ay, c = M[:, 0], M[:, 1], M[:, 2]
+        fc = Ax * C.real + Ay * C.imag + c
+        reach = np.hypot(Ax, Ay) * (R * (1 + 1e-9)) + T[:, 0] + T[:, 1] * (np.abs(C) + R)
+        self.L[:P] = (fc > 0).T  # the sign of every neuron that cuts no root
+        qp, qn = np.nonzero((np.abs(fc) <= reach).T)  # (root, neuron), root-major, ascending
+        self._set_queue(qp, qn)
+        t = 0
+        done = 0.0
+        reported = 0
+        while True:
+            if budget.stop:
+                return False
+            if self.P >= REQUEUE * self.P0 and t > 0:
+                self._requeue(t)
+                t = 0
+            act = self.qc > t
+            if not act.any():
+                break
+            done += float(act.sum())
+            self._round(t, act)
+            t += 1
+            if progress is not None:
+                left = float(np.maximum(self.qc - t, 0).sum())
+                now = int(nl * done / (done + left))
+                if now > reported:
+                    progress.update(now - reported)
+                    reported = now
+        if progress is not None and nl > reported:
+            progress.update(nl - reported)
+        return True
+
+    def _circles(self) -> tuple[Any, FloatArray]:
+        """Centre (vertex mean) and radius of every piece's bounding circle."""
+        P = self.P
+        Z = self.Z[:P, : self.maxn]
+        C = _vertex_mean(Z, self.n[:P])
+        return C, np.abs(Z - C[:, None]).max(axis=1)
+
+    def _set_queue(self, qp: IntArray, qn: IntArray) -> None:
+        P = self.P
+        self.P0 = P
+        self.qroot = np.arange(self.Z.shape[0], dtype=np.int64)
+        self.qn = qn
+        self.qc = np.bincount(qp, minlength=P)
+        self.qs = np.cumsum(self.qc) - self.qc
+
+    def _requeue(self, t: int) -> None:
+        """The current pieces become the queue roots, each with the rest of its root's list."""
+        P = self.P
+        r = self.qroot[:P]
+        rest = np.maximum(self.qc[r] - t, 0)
+        total = int(rest.sum())
+        pp = np.repeat(np.arange(P), rest)
+        offs = np.arange(total) - np.repeat(np.cumsum(rest) - rest, rest)
+        jj = self.qn[self.qs[r[pp]] + t + offs]
+        C, R = self._circles()
+        C, R = C[pp], R[pp]
+        mr = self.mroot[pp]
+        m3 = self.M[jj, :, mr]
+        t2 = self.T[jj, :, mr]
+        fc = m3[:, 0] * C.real + m3[:, 1] * C.imag + m3[:, 2]
+        reach = np.hypot(m3[:, 0], m3[:, 1]) * (R * (1 + 1e-9)) + t2[:, 0] + t2[:, 1] * (np.abs(C) + R)
+        keep = np.abs(fc) <= reach
+        drop = ~keep  # the piece lies on one side of the neuron's line: its sign
+        self.L[pp[drop], jj[drop]] = fc[drop] > 0
+        self._set_queue(pp[keep], jj[keep])
+
+    def _round(self, t: int, act: BoolArray) -> int:
+        """Split the descendants of each active queue root by the ``t``-th neuron of its list."""
+        P = self.P
+        cand = np.flatnonzero(act[self.qroot[:P]])
+        j = self.qn[self.qs[self.qroot[cand]] + t]
+        mr = self.mroot[cand]
+        w = int(self.n[cand].max())
+        m3 = self.M[j, :, mr]  # (C, 3): a_x, a_y, c
+        t2 = self.T[j, :, mr]  # (C, 2): t0, t1
+        Z = self.Z[cand, :w]
+        f = m3[:, 0:1] * Z.real + m3[:, 1:2] * Z.imag + m3[:, 2:3]
+        tol = t2[:, 0:1] + t2[:, 1:2] * np.abs(Z)
+        pos = f > tol
+        neg = f < -tol
+        anypos = pos.any(axis=1)
+        self.L[cand, j] = anypos
+        m = anypos & neg.any(axis=1)
+        if not m.any():
+            return 0
+        s = pos[m].astype(np.int8) - neg[m].astype(np.int8)
+        a = m3[m, 0] + 1j * m3[m, 1]
+        return self._split(cand[m], Z[m], f[m], s, a, m3[m, 2], j[m])
+
+    def _split(self, cut: IntArray, Z: Any, f: FloatArray, s: Any, a: Any, c: FloatArray, j: IntArray) -> int:
+        def origin() -> Any:  # the point of the zero line nearest the piece's vertex mean
+            m = _vertex_mean(Z, self.n[cut])
+            return m - ((np.conj(a) * m).real + c) * a / (a * np.conj(a)).real
+
+        chord = self._chords(cut, origin, lambda: 1j * a / np.abs(a), self._bit0 + j)  # type: ignore[arg-type]
+        (Zp, np_, Ep), (Zn, nn, En) = split_polygons(Z, self.n[cut], self.E[cut, : Z.shape[1]], f, s, chord)
+        ap, pp = polygon_area_perimeter(Zp)
+        an, pn = polygon_area_perimeter(Zn)
+        rp = 2.0 * ap / np.maximum(pp, 1e-300)
+        rn = 2.0 * an / np.maximum(pn, 1e-300)
+        if self.radius_rel:
+            tp = self.radius_tol + self.radius_rel * np.abs(_vertex_mean(Zp, np_))
+            tn = self.radius_tol + self.radius_rel * np.abs(_vertex_mean(Zn, nn))
+        else:
+            tp = tn = self.radius_tol  # type: ignore[assignment]
+        ok = (rp > tp) & (rn > tn)
+        if not ok.all():
+            # one side is a sliver: the piece stays whole, with the larger side's sign
+            bad = ~ok
+            self.L[cut[bad], j[bad]] = ap[bad] >= an[bad]
+            self.rejected += int(bad.sum())
+            if not ok.any():
+                return 0
+            cut, j, np_, Ep, nn, En = cut[ok], j[ok], np_[ok], Ep[ok], nn[ok], En[ok]
+            Zp, Zn, ap, an = Zp[ok], Zn[ok], ap[ok], an[ok]
+        self._widen(max(Zp.shape[1], Zn.shape[1]))
+        k = cut.size
+        self._reserve(k)
+        new = np.arange(self.P, self.P + k)
+        self.mroot[new] = self.mroot[cut]
+        self.qroot[new] = self.qroot[cut]
+        self.L[new] = self.L[cut]
+        self.P += k
+        W = self.Z.shape[1]
+        for rows, Zc, nc, Ec, ac in ((cut, Zp, np_, Ep, ap), (new, Zn, nn, En, an)):
+            wc = Zc.shape[1]
+            self.Z[rows, :wc] = Zc
+            self.E[rows, :wc] = Ec
+            if wc < W:
+                self.Z[rows, wc:] = Zc[:, :1]
+                self.E[rows, wc:] = -(2**40)
+            self.n[rows] = nc
+            self.measure[rows] = ac
+        self.maxn = max(self.maxn, int(np_.max()), int(nn.max()))
+        self.L[cut, j] = True
+        self.L[new, j] = False
+        self.splits += k
+        return k
+
+    def end_layer(self) -> None:
+        """Fold the layer's bits into :attr:`bits`; the pieces become the next roots."""
+        self.B = np.hstack([self.B[self.mroot[: self.P]], self.L[: self.P]])
+        self._bit0 = self.B.shape[1]
+        self._in_layer = False
+
+    def next_maps(
+        self, slope: float, W: FloatArray, b: FloatArray, beta: tuple[float, float, float]
+    ) -> tuple[FloatArray, FloatArray]:
+        """The next layer's maps ``z = W D_s z_l + b beta(u)``: ``(M, T)`` for :meth:`run_layer`.
+
+        ``beta(u) = beta_x u_x + beta_y u_y + beta_c`` is the bias multiplier (1 on a window,
+        the homogeneous coordinate on a projective face); the zero tolerance is
+        ``ZERO_RTOL`` times the magnitude of the terms, ``|z(u)| <= mag0 + mag1 |u|``, as in
+        :mod:`._geometric`.
+        """
+        from ._geometric import ZERO_RTOL
+
+        P = self.P
+        nl = self.M.shape[0]
+        r = self.mroot[:P]
+        d = np.where(self.L[:P].T, 1.0, slope)  # (n_l, P)
+        H = np.take(self.M, r, axis=2)  # (n_l, 3, P)
+        H *= d[:, None, :]  # D_s z_l
+        Mn = (W @ H.reshape(nl, 3 * P)).reshape(W.shape[0], 3, P)
+        bx, by, bc = beta
+        for i, bi in enumerate(beta):
+            if bi:
+                Mn[:, i] += (b * bi)[:, None]
+        G = np.empty((nl, 2, P))
+        np.hypot(H[:, 0], H[:, 1], out=G[:, 0])
+        np.abs(H[:, 2], out=G[:, 1])
+        Tn = (np.abs(W) @ G.reshape(nl, 2 * P)).reshape(W.shape[0], 2, P)
+        ab = np.abs(b)
+        Tn[:, 0] += (ab * abs(bc))[:, None]
+        Tn[:, 1] += (ab * float(np.hypot(bx, by)))[:, None]
+        Tn *= ZERO_RTOL
+        return Mn, Tn
+
+    # ------------------------------------------------------------------ views
+    @property
+    def bits(self) -> BoolArray:
+        """Activation bits ``(P, num_bits)``; those of neurons not reached yet are 0."""
+        P = self.P
+        done = self.B.shape[1]
+        if not self._in_layer and done == self.num_bits:
+            return self.B
+        out = np.zeros((P, self.num_bits), dtype=bool)
+        if self._in_layer:
+            out[:, :done] = self.B[self.mroot[:P]]
+            out[:, done : done + self.L.shape[1]] = self.L[:P]
+        else:
+            out[:, :done] = self.B
+        return out
