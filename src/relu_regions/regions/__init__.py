@@ -7,7 +7,7 @@ definitions of activation and linear regions used throughout.
 
 from . import _geometric, _lp, _milp, _sample, _skeleton  # noqa: F401  (register the engines)
 from ._api import AUTO_ORDER, chart_points, choose_method, count_regions, enumerate_regions
-from ._export import REGION_FILE_FORMATS, regions_to_dataframe, save_regions
+from ._export import REGION_FILE_FORMATS, load_regions, regions_to_dataframe, save_regions, stream_regions
 from ._linear import chart_affine_maps, count_linear_regions, linear_region_labels, summarize_linear
 from ._types import ENGINES, EngineInfo, EngineResult, Region, RegionCount, RegionSet
 
@@ -18,6 +18,8 @@ __all__ = [
     "linear_region_labels",
     "summarize_linear",
     "save_regions",
+    "stream_regions",
+    "load_regions",
     "regions_to_dataframe",
     "REGION_FILE_FORMATS",
     "chart_affine_maps",

@@ -73,6 +73,7 @@ class LayerPieces(Partition):
         self.P0 = 1
         self._bit0 = 0  # bits of the finished layers
         self._in_layer = False
+        self.t = 0  # the round of the layer
 
     # ------------------------------------------------------------------ layers
     def run_layer(self, M: FloatArray, T: FloatArray, *, budget: Any, progress: Any = None) -> bool:
@@ -82,12 +83,18 @@ class LayerPieces(Partition):
         each current piece, ``T`` ``(n_l, 2, P)`` the zero tolerance ``t0, t1``: a vertex
         ``u`` is on neuron ``j``'s zero line when ``|z_j(u)| <= t0 + t1 |u|`` (as in
         :meth:`Partition.set_layer`).
+        """
+        self.begin_layer(M, T)
+        return self.run_rounds(budget, progress=progress) == "done"
+
+    def begin_layer(self, M: FloatArray, T: FloatArray) -> None:
+        """Install a layer's maps on the current pieces and each root's list of neurons.
 
         Each *queue root* keeps the ascending list of the neurons that may cut it (its
         bounding circle meets their zero lines); round ``t`` splits the descendants of
         every root by the ``t``-th neuron of its list, all roots in one batch.  Per root
         that is the order of the neuron-by-neuron algorithm, so the pieces are the same.
-        When the pieces have grown fourfold they become the queue roots (their own
+        When the pieces have grown by ``REQUEUE`` they become the queue roots (their own
         circles prune the lists further).
         """
         self._bit0 = self.B.shape[1]
@@ -106,30 +113,91 @@ class LayerPieces(Partition):
         self.L[:P] = (fc > 0).T  # the sign of every neuron that cuts no root
         qp, qn = np.nonzero((np.abs(fc) <= reach).T)  # (root, neuron), root-major, ascending
         self._set_queue(qp, qn)
-        t = 0
+
+    def run_rounds(self, budget: Any, *, progress: Any = None, max_pieces: int | None = None) -> str:
+        """Run the layer's rounds: ``"done"``, ``"stopped"`` (budget) or ``"full"``.
+
+        ``"full"``: the pieces outgrew ``max_pieces`` and were just made the queue roots;
+        :meth:`child` then hands out independent parts of the rest of the layer.
+        """
+        nl = self.M.shape[0]
         done = 0.0
         reported = 0
         while True:
             if budget.stop:
-                return False
-            if self.P >= REQUEUE * self.P0 and t > 0:
-                self._requeue(t)
-                t = 0
-            act = self.qc > t
+                return "stopped"
+            if self.P >= REQUEUE * self.P0 and self.t > 0:
+                self._requeue(self.t)
+                self.t = 0
+                if max_pieces is not None and self.P > max_pieces:
+                    return "full"
+            act = self.qc > self.t
             if not act.any():
                 break
             done += float(act.sum())
-            self._round(t, act)
-            t += 1
+            self._round(self.t, act)
+            self.t += 1
             if progress is not None:
-                left = float(np.maximum(self.qc - t, 0).sum())
+                left = float(np.maximum(self.qc - self.t, 0).sum())
                 now = int(nl * done / (done + left))
                 if now > reported:
                     progress.update(now - reported)
                     reported = now
         if progress is not None and nl > reported:
             progress.update(nl - reported)
-        return True
+        return "done"
+
+    # ------------------------------------------------------------------ independent parts
+    def _blank(self, rows: IntArray) -> LayerPieces:
+        """A new part holding the pieces ``rows`` (geometry only)."""
+        c = LayerPieces.__new__(LayerPieces)
+        c.k, c.radius_tol, c.radius_rel, c.track_chords = 2, self.radius_tol, self.radius_rel, False
+        c.num_bits = self.num_bits
+        c.P = c.P0 = int(rows.size)
+        w = self.maxn
+        c.Z = self.Z[rows, :w]
+        c.E = self.E[rows, :w]
+        c.n = self.n[rows]
+        c.measure = self.measure[rows]
+        c.maxn = int(c.n.max()) if c.P else w
+        c.C = np.zeros(0, dtype=np.complex128)
+        c.Rr = np.zeros(0)
+        c.chords, c.num_chords, c.splits, c.rejected = [], 0, 0, 0
+        c.qroot = np.arange(c.P, dtype=np.int64)
+        c._in_layer = False
+        return c
+
+    def child(self, rows: IntArray) -> LayerPieces:
+        """The pieces ``rows`` with the rest of their layer, after :meth:`run_rounds` said ``"full"``.
+
+        Pieces of different queue roots never interact, so the children can be finished one
+        after the other with the same result as the whole.
+        """
+        c = self._blank(rows)
+        mr = self.mroot[rows]
+        c.B = self.B[mr]
+        c._bit0 = self._bit0
+        c.M = np.take(self.M, mr, axis=2)
+        c.T = np.take(self.T, mr, axis=2)
+        c.mroot = np.arange(c.P, dtype=np.int64)
+        c.L = self.L[rows]
+        c._in_layer = True
+        cnt = self.qc[rows]
+        total = int(cnt.sum())
+        pp = np.repeat(np.arange(c.P), cnt)
+        offs = np.arange(total) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+        c._set_queue(pp, self.qn[self.qs[rows][pp] + offs])
+        return c
+
+    def next_child(
+        self, rows: IntArray, slope: float, W: FloatArray, b: FloatArray, beta: tuple[float, float, float]
+    ) -> LayerPieces:
+        """The pieces ``rows`` after :meth:`end_layer`, with the next layer installed."""
+        M, T = self.next_maps(slope, W, b, beta, rows=rows)
+        c = self._blank(rows)
+        c.B = self.B[rows]
+        c.begin_layer(M, T)
+        return c
 
     def _circles(self) -> tuple[Any, FloatArray]:
         """Centre (vertex mean) and radius of every piece's bounding circle."""
@@ -145,6 +213,7 @@ class LayerPieces(Partition):
         self.qn = qn
         self.qc = np.bincount(qp, minlength=P)
         self.qs = np.cumsum(self.qc) - self.qc
+        self.t = 0
 
     def _requeue(self, t: int) -> None:
         """The current pieces become the queue roots, each with the rest of its root's list."""
@@ -247,7 +316,8 @@ class LayerPieces(Partition):
         self._in_layer = False
 
     def next_maps(
-        self, slope: float, W: FloatArray, b: FloatArray, beta: tuple[float, float, float]
+        self, slope: float, W: FloatArray, b: FloatArray, beta: tuple[float, float, float], *,
+        rows: IntArray | None = None,
     ) -> tuple[FloatArray, FloatArray]:
         """The next layer's maps ``z = W D_s z_l + b beta(u)``: ``(M, T)`` for :meth:`run_layer`.
 
@@ -258,10 +328,12 @@ class LayerPieces(Partition):
         """
         from ._geometric import ZERO_RTOL
 
-        P = self.P
+        if rows is None:
+            rows = np.arange(self.P)
+        P = int(rows.size)
         nl = self.M.shape[0]
-        r = self.mroot[:P]
-        d = np.where(self.L[:P].T, 1.0, slope)  # (n_l, P)
+        r = self.mroot[rows]
+        d = np.where(self.L[rows].T, 1.0, slope)  # (n_l, P)
         H = np.take(self.M, r, axis=2)  # (n_l, 3, P)
         H *= d[:, None, :]  # D_s z_l
         Mn = (W @ H.reshape(nl, 3 * P)).reshape(W.shape[0], 3, P)
