@@ -112,3 +112,10 @@ def test_facet_finder_with_a_basis_matches_the_full_one(seed):
     for j, x in zip(low.rows, low.points, strict=True):
         assert abs(G[j] @ x - h[j]) <= 1e-7 * np.linalg.norm(G[j])
         assert np.all(G @ x <= h + 1e-9) and np.all(x >= lo) and np.all(x <= hi)
+
+
+def test_the_784d_benchmark_net_on_a_small_ball():
+    """Kumar et al.'s 784-5-5-5-5-10 shape (He init) on a corner of [0, 1]^784."""
+    net = random_network([784, 5, 5, 5, 5, 10], seed=0, bias_std=0.1)
+    a, _ = _both(net, LInfBall(np.full(784, 0.005), 0.005, clip=[0, 1]))
+    assert a.count.regions == 21  # benchmarks/results/count_highdim.txt

@@ -331,30 +331,49 @@ def _random_directions(k: int) -> FloatArray:
     return dirs
 
 
-def _qhull_screen(
+def _segment_point(
+    x: FloatArray,
+    t_hat: FloatArray,
+    slack_rows: Callable[[FloatArray], FloatArray],
+    lo: FloatArray,
+    hi: FloatArray,
+) -> tuple[FloatArray, float]:
+    """The best point of the segment ``[x, t_hat]`` (both on the facet's hyperplane).
+
+    Along the segment every row slack and every box margin is affine, so the radius
+    ``min(rows' slacks, box margins)`` is concave and piecewise linear: it is evaluated on a
+    geometric grid of ``theta`` (from ``x``) and the best point returned with its radius
+    (re-evaluated in float64 by the caller).  This turns a point that satisfies the rows
+    but touches (or leaves) the box, plus a point inside the box that may violate rows,
+    into a point inside both when one exists near the grid.
+    """
+    theta = np.r_[0.0, np.geomspace(1e-9, 0.5, 28), 0.75, 1.0]
+    sx, sh = slack_rows(x), slack_rows(t_hat)
+    bx = np.minimum(x - lo, hi - x)
+    bh = np.minimum(t_hat - lo, hi - t_hat)
+    rows = np.min((1.0 - theta[:, None]) * sx + theta[:, None] * sh, axis=1, initial=np.inf)
+    box = np.min((1.0 - theta[:, None]) * bx + theta[:, None] * bh, axis=1)
+    best = int(np.argmax(np.minimum(rows, box)))
+    return x + theta[best] * (t_hat - x), float(min(rows[best], box[best]))
+
+
+def _outer_facets(
     Ay: FloatArray,
     hn: FloatArray,
     V: FloatArray,
-    t0: FloatArray,
     y0: FloatArray,
     lo: FloatArray,
     hi: FloatArray,
     rep: np.ndarray,
-    todo: list[int],
-    confirmed: dict[int, FloatArray],
-    radius: Callable[[FloatArray, int], float],
-    tol: float,
-) -> list[int]:
-    """Screen the undecided rows of :func:`facets_lp` (with ``basis``) by one Qhull call in ``y``.
+) -> dict[int, FloatArray] | None:
+    """Facet rows of the region's image in ``y`` inside an outer box of the domain's image, by Qhull.
 
-    The domain's image ``Y = V^T [lo, hi]`` lies in the box ``|y - V^T m| <= |V|^T w``
-    (``m, w``: the box's centre and half-widths; its support function, exact), so the
-    region's image lies in the ``r``-dimensional polytope ``P = {A_y y <= h} ∩ B``.  A row
-    that is not a facet of ``P`` has a section of dimension ``< r - 1`` there, so none of
-    positive radius in the region: rejected.  A facet of ``P`` whose centroid (in the
-    facet's relative interior), lifted to ``t0 + V (y - y0)``, has a certified radius
-    ``> tol`` in ``t`` is confirmed.  Returns the rows still to decide by the section LPs
-    (all of them when Qhull fails).
+    The image ``Y = V^T [lo, hi]`` lies in the box ``|y - V^T m| <= |V|^T w`` (``m, w``: the
+    box's centre and half-widths; it is ``Y``'s support function in the axis directions), so
+    the region's image lies in the ``r``-dimensional polytope ``P = {A_y y <= h} ∩ B``.  A
+    row that is not a facet of ``P`` has a section of dimension ``< r - 1`` there, so none
+    of positive radius in the region: not a facet.  Returns ``{row: centroid of its facet of
+    P}`` for the representatives of the facet rows, or ``None`` when Qhull fails.
     """
     r = V.shape[1]
     mid, half = 0.5 * (lo + hi), 0.5 * (hi - lo)
@@ -364,21 +383,12 @@ def _qhull_screen(
     try:
         fq = facets_qhull(np.vstack([Ay, eye, -eye]), np.r_[hn, cy + wy, wy - cy], y0, 0.0)
     except (_QhullFailed, SolverError):
-        return todo
+        return None
     points: dict[int, FloatArray] = {}
     for i, y in zip(fq.rows.tolist(), fq.points, strict=True):
         if i < m:
             points.setdefault(int(rep[i]), y)
-    again: list[int] = []
-    for j in todo:
-        if j not in points:
-            continue  # not a facet even of the outer polytope P
-        x = t0 + V @ (points[j] - y0)
-        if radius(x, j) > tol:
-            confirmed[j] = x
-        else:
-            again.append(j)
-    return again
+    return points
 
 
 def facets_lp(
@@ -448,6 +458,22 @@ def facets_lp(
     def radius(x: FloatArray, j: int) -> float:
         return min(rows_radius(x, j), float(np.min(x - lo)), float(np.min(hi - x)))
 
+    def slacks(j: int) -> Callable[[FloatArray], FloatArray]:
+        others = rep != j
+        return lambda x: hn[others] - Gn[others] @ x
+
+    def in_box_on(j: int) -> FloatArray | None:
+        """A point of row ``j``'s hyperplane inside the box: ``t0`` or the box's centre
+        moved onto it along the row's normal, whichever is deeper in the box."""
+        g = Gn[j]
+        best, depth = None, 0.0
+        for p in (t0, 0.5 * (lo + hi)):
+            q = p + (hn[j] - g @ p) * g
+            d = float(np.min(np.minimum(q - lo, hi - q)))
+            if d > depth:
+                best, depth = q, d
+        return best
+
     # Ray shooting along each representative's normal and along random directions: the
     # group hit first, strictly before every other (and before the box), is a facet, and
     # the hit point is in it.
@@ -457,9 +483,25 @@ def facets_lp(
     else:
         V = np.asarray(basis, dtype=np.float64)
         Ay = Gn @ V  # the rows in y = V^T t (unit norm: the rows lie in span(V))
-        E = np.vstack([Ay[reps], _random_directions(V.shape[1])])
+        y0 = V.T @ t0
+        outer = _outer_facets(Ay, hn, V, y0, lo, hi, rep) if box is not None else None
+        if outer is not None:  # rows that are not facets of the outer polytope are not facets
+            wanted &= np.isin(np.arange(m), list(outer))
+            reps = reps[wanted[reps]]
+            toward = np.array([outer[int(j)] - y0 for j in reps]).reshape(-1, V.shape[1])
+        else:
+            toward = np.zeros((0, V.shape[1]))
+        E = np.vstack([Ay[reps], toward, _random_directions(V.shape[1])])
         E /= np.linalg.norm(E, axis=1, keepdims=True)
-        dirs = E @ V.T
+        if box is not None:
+            # each y-direction lifted to the t-direction of least weighted norm, weights the
+            # squared distances to the box (Dikin's ellipsoid at t0 lies in the box): the rays
+            # run far in y before they reach the box
+            w = np.minimum(t0 - lo, hi - t0) ** 2
+            WV = w[:, None] * V
+            dirs = (WV @ np.linalg.solve(V.T @ WV, E.T)).T
+        else:
+            dirs = E @ V.T
         rates = Ay @ E.T
     with np.errstate(divide="ignore", invalid="ignore"):
         hit = np.where(rates > 1e-12, s[:, None] / rates, np.inf)
@@ -480,10 +522,7 @@ def facets_lp(
     lifted: _LiftedFacetLP | None = None
     if todo and basis is not None:
         # the section LPs in y = V^T t without the box first (module docstring of the finder)
-        y0 = V.T @ t0
         left: list[int] = []
-        if box is not None:
-            todo = _qhull_screen(Ay, hn, V, t0, y0, lo, hi, rep, todo, confirmed, radius, tol)
         ysolver = _FacetLP(Ay, hn, cap=10.0 * scale) if todo else None
         for j in todo:
             assert ysolver is not None
@@ -496,7 +535,14 @@ def facets_lp(
                 continue  # no ball of radius > tol fits even without the box: not a facet
             if radius(x, j) > tol:
                 confirmed[j] = x
-            elif box is not None:
+                continue
+            if box is not None:
+                t_hat = in_box_on(j)
+                if t_hat is not None:
+                    x, _ = _segment_point(x, t_hat, slacks(j), lo, hi)
+                    if radius(x, j) > tol:
+                        confirmed[j] = x
+                        continue
                 left.append(j)
         todo = left
         if todo:
@@ -530,6 +576,10 @@ def facets_lp(
             lps += 1
             if x is None or rows_radius(x, j) <= tol:
                 continue  # no ball of radius > tol fits even ignoring the box: not a facet
+            if radius(x, j) <= tol and lifted is not None:
+                t_hat = in_box_on(j)
+                if t_hat is not None:  # x meets the rows, t_hat the box: a point between
+                    x = _segment_point(x, t_hat, slacks(j), lo, hi)[0]
             if radius(x, j) <= tol:
                 x = section(j, same, (lo + rho, hi - rho))
                 lps += 1
