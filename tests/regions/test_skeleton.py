@@ -29,7 +29,7 @@ def _same_as_lp(net: Network, dom, *, general: bool = True) -> None:  # type: ig
     assert np.all(dom.contains(a.interior_points))
     if general:
         assert "fallback" not in a.count.details, a.count.details.get("fallback")
-        assert a.count.certificate["same_patterns_both_directions"]
+        assert a.count.certificate["same_cells_both_directions"]
 
 
 @pytest.mark.parametrize(

@@ -97,25 +97,45 @@ class _Degenerate(Exception):
 
 
 class _Skeleton:
-    """Vertices, sign vectors and edges of the complex (growable arrays)."""
+    """Vertices, sign vectors and edges of the complex (growable arrays).
+
+    Per vertex: coordinates ``X``, sign vector ``S`` (int8, one column per hyperplane), its
+    ``d`` zero columns ``Zp`` (ascending) and the hash ``Hv = sum_i w_i S_i`` (mod ``2^64``);
+    per edge its endpoints ``E0``, ``E1``; per current layer, the pre-activations ``Z`` and
+    their terms' magnitudes ``M`` (neuron-major, ``(width, vertices)``).
+    """
 
     def __init__(self, X: FloatArray, S: np.ndarray, E: IntArray, ncols: int, ndom: int) -> None:
-        self.d = X.shape[1]
+        self.d = d = X.shape[1]
         self.ndom = ndom  # columns < ndom are domain rows (only their + side exists)
-        self.N = X.shape[0]
+        self.N = N = X.shape[0]
         self.ne = E.shape[0]
-        cap = max(64, 2 * self.N)
-        self.X = np.empty((cap, self.d))
-        self.X[: self.N] = X
+        cap = max(64, 2 * N)
+        self.X = np.empty((cap, d))
+        self.X[:N] = X
         self.S = np.zeros((cap, ncols), dtype=np.int8)
-        self.S[: self.N, : S.shape[1]] = S
-        self.E = np.empty((max(64, 2 * self.ne), 2), dtype=np.int64)
-        self.E[: self.ne] = E
-        self.Z = np.empty((cap, 0))  # pre-activations of the current layer
-        self.M = np.empty((cap, 0))  # magnitudes of their terms
+        self.S[:N, : S.shape[1]] = S
+        zr, zc = np.nonzero(S == 0)
+        if zc.size != N * d or np.any(np.bincount(zr, minlength=N) != d):
+            raise _Degenerate("a vertex of the domain lies on other than d facets")
+        self.Zp = np.empty((cap, d), dtype=np.int64)
+        self.Zp[:N] = zc.reshape(N, d)
         rng = np.random.default_rng(_SEED)
         self.w = rng.integers(-(2**62), 2**62, size=ncols, dtype=np.int64)
+        self.Hv = np.empty(cap, dtype=np.int64)
+        self.Hv[:N] = self.S[:N].astype(np.int64) @ self.w
+        ecap = max(64, 2 * self.ne)
+        self.E0 = np.empty(ecap, dtype=np.int64)
+        self.E1 = np.empty(ecap, dtype=np.int64)
+        self.E0[: self.ne] = E[:, 0]
+        self.E1[: self.ne] = E[:, 1]
+        self.Z = np.empty((0, cap))  # pre-activations of the current layer
+        self.M = np.empty((0, cap))  # magnitudes of their terms
         self.splits = 0
+
+    @property
+    def E(self) -> IntArray:
+        return np.stack([self.E0[: self.ne], self.E1[: self.ne]], axis=1)
 
     # -- storage
     def _grow_vertices(self, extra: int) -> None:
@@ -123,66 +143,92 @@ class _Skeleton:
         if need <= self.X.shape[0]:
             return
         cap = max(need, 2 * self.X.shape[0])
-        for name in ("X", "S", "Z", "M"):
+        N = self.N
+        for name in ("X", "S", "Zp", "Hv"):
             old = getattr(self, name)
-            new = np.zeros((cap, old.shape[1]), dtype=old.dtype)
-            new[: self.N] = old[: self.N]
+            new = np.zeros((cap, *old.shape[1:]), dtype=old.dtype)
+            new[:N] = old[:N]
+            setattr(self, name, new)
+        for name in ("Z", "M"):
+            old = getattr(self, name)
+            new = np.zeros((old.shape[0], cap))
+            new[:, :N] = old[:, :N]
             setattr(self, name, new)
 
     def _grow_edges(self, extra: int) -> None:
         need = self.ne + extra
-        if need <= self.E.shape[0]:
+        if need <= self.E0.shape[0]:
             return
-        new = np.empty((max(need, 2 * self.E.shape[0]), 2), dtype=np.int64)
-        new[: self.ne] = self.E[: self.ne]
-        self.E = new
+        cap = max(need, 2 * self.E0.shape[0])
+        for name in ("E0", "E1"):
+            new = np.empty(cap, dtype=np.int64)
+            new[: self.ne] = getattr(self, name)[: self.ne]
+            setattr(self, name, new)
 
     # -- one hyperplane
-    def cut(self, col: int, vals: FloatArray, Zl: FloatArray | None, j: int, clip: bool) -> int:
-        """Add hyperplane ``col`` with values ``vals`` at the vertices (never 0); returns new vertices."""
+    def cut(self, col: int, vals: FloatArray, j: int | None, clip: bool) -> int:
+        """Add hyperplane ``col`` with values ``vals`` at the vertices (never 0); returns new vertices.
+
+        ``j``: the neuron's row in the current layer's ``Z`` (``None`` for a domain row).
+        """
         N, ne, d = self.N, self.ne, self.d
         pos = vals > 0
-        self.S[:N, col] = np.where(pos, 1, -1)
-        E = self.E[:ne]
-        idx = np.flatnonzero(pos[E[:, 0]] != pos[E[:, 1]])
+        sg = np.where(pos, 1, -1).astype(np.int8)
+        self.S[:N, col] = sg
+        e0, e1 = self.E0[:ne], self.E1[:ne]
+        idx = np.flatnonzero(pos[e0] != pos[e1])
         s = idx.size
         if s:
-            a = E[idx, 0]
-            b = E[idx, 1]
+            a, b = e0[idx], e1[idx]
             va, vb = vals[a], vals[b]
-            t = (va / (va - vb))[:, None]
-            Se = self.S[a, :col] + self.S[b, :col]
-            np.sign(Se, out=Se)
-            zr, zc = np.nonzero(Se == 0)
-            if zc.size != s * (d - 1) or np.any(np.bincount(zr, minlength=s) != d - 1):
+            t = va / (va - vb)
+            # the edge's zeros: a's zeros that are b's too; p: a's other zero (b's sign there)
+            Za, Zb = self.Zp[a], self.Zp[b]
+            shared = (Za[:, :, None] == Zb[:, None, :]).any(axis=2)
+            if np.any(shared.sum(axis=1) != d - 1):
                 raise _Degenerate(f"an edge cut by hyperplane {col} is not on exactly {d - 1} hyperplanes")
-            pairs = self._match(Se, zc.reshape(s, d - 1), col)
+            zc = Za[shared].reshape(s, d - 1)
+            p = Za[~shared]
+            rows = np.arange(s)
+            sb = self.S[b, p]
+            He = self.Hv[a] + self.w[p] * sb.astype(np.int64)  # hash of the edge's sign vector
+            pairs = self._match(He, zc, col)
+            self.Hv[:N] += np.where(pos, self.w[col], -self.w[col])
             self._grow_vertices(s)
             nid = np.arange(N, N + s)
-            self.X[nid] = self.X[a] + t * (self.X[b] - self.X[a])
-            self.S[nid, :col] = Se
-            self.S[nid, col] = 0
-            if Zl is not None:
-                self.Z[nid] = self.Z[a] + t * (self.Z[b] - self.Z[a])
-                self.Z[nid, j] = 0.0
-                self.M[nid] = self.M[a] + t * (self.M[b] - self.M[a])
+            self.X[nid] = self.X[a] + t[:, None] * (self.X[b] - self.X[a])
+            Sn = self.S[a]
+            Sn[rows, p] = sb
+            Sn[:, col] = 0
+            self.S[nid] = Sn
+            self.Zp[nid, : d - 1] = zc
+            self.Zp[nid, d - 1] = col
+            self.Hv[nid] = He
+            if j is not None:
+                Za_, Zb_ = self.Z[:, a], self.Z[:, b]
+                self.Z[:, nid] = Za_ + t * (Zb_ - Za_)
+                self.Z[j, nid] = 0.0
+                Ma_ = self.M[:, a]
+                self.M[:, nid] = Ma_ + t * (self.M[:, b] - Ma_)
             self.N = N + s
-            self._grow_edges(s + pairs.shape[0])
-            E = self.E
-            E[ne : ne + s, 0] = nid
-            E[ne : ne + s, 1] = b
-            E[idx, 1] = nid
-            E[ne + s : ne + s + pairs.shape[0]] = nid[pairs]
-            self.ne = ne + s + pairs.shape[0]
+            m = pairs.shape[0]
+            self._grow_edges(s + m)
+            self.E0[ne : ne + s] = nid
+            self.E1[ne : ne + s] = b
+            self.E1[idx] = nid
+            self.E0[ne + s : ne + s + m] = nid[pairs[:, 0]]
+            self.E1[ne + s : ne + s + m] = nid[pairs[:, 1]]
+            self.ne = ne + s + m
             self.splits += s
+        else:
+            self.Hv[:N] += np.where(pos, self.w[col], -self.w[col])
         if clip:
             self._drop(self.S[: self.N, col] >= 0)
         return s
 
-    def _match(self, Se: np.ndarray, zc: IntArray, col: int) -> IntArray:
-        """Pairs of cut edges (rows of ``Se``) that lie on a common 2-face."""
+    def _match(self, He: np.ndarray, zc: IntArray, col: int) -> IntArray:
+        """Pairs of cut edges (hashes ``He``, zero columns ``zc``) that lie on a common 2-face."""
         s, d1 = zc.shape
-        He = Se.astype(np.int64) @ self.w[:col]
         wz = self.w[zc]
         owner = np.repeat(np.arange(s), d1)
         plus = (He[:, None] + wz).ravel()
@@ -190,38 +236,42 @@ class _Skeleton:
         minus = (He[:, None] - wz).ravel()[minus_ok]
         keys = np.concatenate([plus, minus])
         own = np.concatenate([owner, owner[minus_ok]])
-        order = np.argsort(keys, kind="stable")
+        order = np.argsort(keys)
         ks = keys[order]
         if ks.size % 2 or np.any(ks[0::2] != ks[1::2]) or np.any(ks[1:-1:2] == ks[2::2]):
             raise _Degenerate(f"a 2-face is cut by hyperplane {col} in other than two edges")
         pairs = own[order].reshape(-1, 2)
-        if np.any(np.count_nonzero(Se[pairs[:, 0]] != Se[pairs[:, 1]], axis=1) != 2):
+        # the two edges of a 2-face share its d - 2 hyperplanes and no other
+        z0, z1 = zc[pairs[:, 0]], zc[pairs[:, 1]]
+        if d1 > 1 and np.any((z0[:, :, None] == z1[:, None, :]).any(axis=2).sum(axis=1) != d1 - 1):
             raise _Degenerate("two edges matched on a face key but do not share a 2-face")
         return pairs
 
     def _drop(self, keep: BoolArray) -> None:
-        """Delete the vertices not in ``keep`` and their edges."""
+        """Delete the vertices not in ``keep`` and their edges (domain clipping only)."""
         N = self.N
         new_index = np.cumsum(keep) - 1
-        E = self.E[: self.ne]
-        ok = keep[E[:, 0]] & keep[E[:, 1]]
-        E = new_index[E[ok]]
-        for name in ("X", "S", "Z", "M"):
+        e0, e1 = self.E0[: self.ne], self.E1[: self.ne]
+        ok = keep[e0] & keep[e1]
+        e0, e1 = new_index[e0[ok]], new_index[e1[ok]]
+        for name in ("X", "S", "Zp", "Hv"):
             arr = getattr(self, name)
             kept = arr[:N][keep]
             arr[: kept.shape[0]] = kept
         self.N = int(keep.sum())
-        self.ne = E.shape[0]
-        self.E[: self.ne] = E
+        self.ne = e0.size
+        self.E0[: self.ne] = e0
+        self.E1[: self.ne] = e1
 
     # -- layers
     def start_layer(self, W: FloatArray, b: FloatArray, H: FloatArray, absH: FloatArray) -> None:
-        """Pre-activations (and their terms' magnitudes) of a layer at every vertex."""
+        """Pre-activations (and their terms' magnitudes) of a layer at every vertex (``H``: ``(n, N)``)."""
         cap = self.X.shape[0]
-        self.Z = np.zeros((cap, W.shape[0]))
-        self.M = np.zeros((cap, W.shape[0]))
-        self.Z[: self.N] = H @ W.T + b
-        self.M[: self.N] = absH @ np.abs(W).T + np.abs(b)
+        N = self.N
+        self.Z = np.zeros((W.shape[0], cap))
+        self.M = np.zeros((W.shape[0], cap))
+        self.Z[:, :N] = W @ H + b[:, None]
+        self.M[:, :N] = np.abs(W) @ absH + np.abs(b)[:, None]
 
 
 # --------------------------------------------------------------------------- domain
@@ -267,7 +317,7 @@ def _domain(G: FloatArray, h: FloatArray, ncols_neurons: int) -> tuple[_Skeleton
             raise _Degenerate(f"domain row {r} passes through a vertex of the domain (not a simple polytope)")
         if np.all(vals < 0):
             raise EmptyDomainError("the domain is empty")
-        sk.cut(2 * d + r, vals, None, 0, clip=True)
+        sk.cut(2 * d + r, vals, None, clip=True)
     return sk, ndom
 
 
@@ -278,15 +328,18 @@ def _generic_direction(d: int, attempt: int) -> FloatArray:
 
 
 @dataclasses.dataclass
-class _Cells:
-    patterns: BoolArray  # (n, neurons)
-    points: FloatArray  # (n, d) incentres of the lowest-vertex simplices
-    radii: FloatArray  # (n,) their inradii
-    signs: np.ndarray  # (n, cols) full sign vectors
+class _Lowest:
+    """The cells whose lowest vertex is a skeleton vertex: ``V[i]`` with signs ``sigma[i]``
+    at its zero columns ``Zp[V[i]]``; ``nb[v, k, 0/1]``: the up neighbour leaving ``v``'s
+    ``k``-th zero to the ``+`` / ``-`` side (``-1``: none)."""
+
+    V: IntArray
+    sigma: np.ndarray
+    nb: IntArray
 
 
-def _cells(sk: _Skeleton, ncols: int, up: BoolArray, check: bool, geometry: bool = True) -> _Cells:
-    """The cells whose lowest vertex (``up``: edge orientation, tail to head) is a skeleton vertex.
+def _lowest(sk: _Skeleton, up: BoolArray, check: bool) -> _Lowest:
+    """The lowest-vertex rule for the edge orientation ``up`` (tail to head, per edge).
 
     At a vertex ``v`` with zeros ``j_1..j_d`` each line (drop one zero ``j_k``) has an edge on
     the ``+`` and on the ``-`` side of ``j_k`` (only ``+`` for a domain row); the cell with
@@ -296,17 +349,13 @@ def _cells(sk: _Skeleton, ncols: int, up: BoolArray, check: bool, geometry: bool
     of its hyperplanes: then both of its edges may go up and ``v`` is the lowest vertex of
     two (or more) cells; in a flat arrangement one edge of each line goes up.
     """
-    N, d, ndom = sk.N, sk.d, sk.ndom
-    S = sk.S[:N, :ncols]
-    zr, zc = np.nonzero(S == 0)
-    if zc.size != N * d or np.any(np.bincount(zr, minlength=N) != d):
-        raise _Degenerate("a vertex lies on other than d hyperplanes")
-    Zpos = zc.reshape(N, d)
-    E = sk.E[: sk.ne]
-    tail = np.where(up, E[:, 0], E[:, 1])
-    head = np.where(up, E[:, 1], E[:, 0])
+    N, d = sk.N, sk.d
+    Zpos = sk.Zp[:N]
+    e0, e1 = sk.E0[: sk.ne], sk.E1[: sk.ne]
+    tail = np.where(up, e0, e1)
+    head = np.where(up, e1, e0)
     # which of the tail's zeros the edge leaves, and to which side
-    side_vals = S[head[:, None], Zpos[tail]]  # (ne, d)
+    side_vals = sk.S[head[:, None], Zpos[tail]]  # (ne, d)
     nz = side_vals != 0
     if check and np.any(np.count_nonzero(nz, axis=1) != 1):
         raise _Degenerate("an edge leaves other than one of its tail's hyperplanes")
@@ -324,27 +373,41 @@ def _cells(sk: _Skeleton, ncols: int, up: BoolArray, check: bool, geometry: bool
     sigma = np.zeros((rows.size, d), dtype=np.int8)
     for kk in range(d):
         reps = per[rows, kk]
-        first = np.where(has[rows, kk, 0], 1, -1).astype(np.int8)
-        rows_new = np.repeat(rows, reps)
-        sigma = np.repeat(sigma, reps, axis=0)
-        s_k = np.repeat(first, reps)
-        second = np.zeros(rows_new.size, dtype=bool)
-        starts = np.cumsum(reps) - reps
-        second[(starts + 1)[reps == 2]] = True
-        s_k[second] = -1
+        s_k = np.where(has[rows, kk, 0], 1, -1).astype(np.int8)
+        if np.any(reps == 2):  # a line bending at the vertex: two cells
+            rows = np.repeat(rows, reps)
+            sigma = np.repeat(sigma, reps, axis=0)
+            s_k = np.repeat(s_k, reps)
+            starts = np.cumsum(reps) - reps
+            s_k[(starts + 1)[reps == 2]] = -1
         sigma[:, kk] = s_k
-        rows = rows_new
-    V = rows
+    return _Lowest(V=rows, sigma=sigma, nb=nb)
+
+
+def _cell_hashes(sk: _Skeleton, low: _Lowest) -> np.ndarray:
+    """Hashes of the cells' sign vectors (the vertex's, its zeros set to ``sigma``)."""
+    return np.asarray(sk.Hv[low.V] + (sk.w[sk.Zp[low.V]] * low.sigma).sum(axis=1), dtype=np.int64)
+
+
+def _cell_signs(sk: _Skeleton, low: _Lowest, ncols: int) -> np.ndarray:
+    """The cells' full sign vectors ``(n, ncols)``."""
+    n = low.V.size
+    cell = sk.S[low.V, :ncols]
+    cell[np.arange(n)[:, None], sk.Zp[low.V]] = low.sigma
+    return cell
+
+
+def _simplices(sk: _Skeleton, low: _Lowest) -> tuple[FloatArray, FloatArray]:
+    """Incentre and inradius of each cell's simplex (its lowest vertex and ``d`` up neighbours).
+
+    The simplex lies in the cell, so its inradius is a lower bound on the cell's and its
+    incentre an interior point.  With ``M = [p_i - p_0]``, the barycentric gradients are the
+    columns of ``M^{-1}`` (and minus their sum); the inradius is ``1 / sum_i |grad lambda_i|``
+    and the incentre ``sum_i |grad lambda_i| p_i / sum_i |grad lambda_i|``.
+    """
+    V, sigma, d = low.V, low.sigma, sk.d
     n = V.size
-    cell = S[V].copy()
-    Zv = Zpos[V]
-    cell[np.arange(n)[:, None], Zv] = sigma
-    if check and np.any(cell[:, :ndom] < 0):
-        raise _Degenerate("a lowest-vertex cell lies outside the domain")
-    if not geometry:
-        return _Cells(patterns=cell[:, ndom:] > 0, points=np.zeros((0, d)), radii=np.zeros(0), signs=cell)
-    U = nb[V[:, None], np.arange(d)[None, :], np.where(sigma > 0, 0, 1)]  # (n, d) neighbours
-    # incentre and inradius of the simplex (v, its d spanning neighbours): lambda_i's gradients
+    U = low.nb[V[:, None], np.arange(d)[None, :], np.where(sigma > 0, 0, 1)]  # (n, d) neighbours
     P0 = sk.X[V]
     Pn = sk.X[U]
     D = Pn - P0[:, None, :]  # rows p_i - p_0
@@ -361,27 +424,23 @@ def _cells(sk: _Skeleton, ncols: int, up: BoolArray, check: bool, geometry: bool
     Pall = np.concatenate([P0[:, None, :], Pn], axis=1)
     incentre = ((norms / safe[:, None])[:, :, None] * Pall).sum(axis=1)
     points = np.where(ok[:, None], incentre, Pall.mean(axis=1))
-    return _Cells(patterns=cell[:, ndom:] > 0, points=points, radii=radii, signs=cell)
+    return points, radii
 
 
-def _packed_sorted(patterns: BoolArray) -> np.ndarray:
-    packed = np.packbits(patterns, axis=1)
-    if packed.shape[1] == 0:
-        return packed
-    return packed[np.lexsort(packed.T[::-1])]
+#: regions whose pattern a forward pass re-checks (evenly spread; all when fewer)
+ORACLE_SAMPLE = 4096
 
 
-def _count(sk: _Skeleton, net: Network, scale: float) -> tuple[_Cells, dict[str, Any]]:
+def _count(sk: _Skeleton, net: Network, scale: float) -> tuple[BoolArray, FloatArray, dict[str, Any]]:
     """Regions by the lowest-vertex rule, with the certificate checks."""
     N, d, ndom = sk.N, sk.d, sk.ndom
     ncols = sk.S.shape[1]
-    S = sk.S[:N]
-    dom_zeros = np.count_nonzero(S[:, :ndom] == 0, axis=1)
-    E = sk.E[: sk.ne]
-    deg = np.bincount(E.ravel(), minlength=N)
+    dom_zeros = np.count_nonzero(sk.Zp[:N] < ndom, axis=1)
+    e0, e1 = sk.E0[: sk.ne], sk.E1[: sk.ne]
+    deg = np.bincount(e0, minlength=N) + np.bincount(e1, minlength=N)
     if np.any(deg != 2 * d - dom_zeros):
         raise _Degenerate("a vertex's degree is not 2 d minus its domain rows")
-    delta = sk.X[E[:, 1]] - sk.X[E[:, 0]]
+    delta = sk.X[e1] - sk.X[e0]
     for attempt in range(4):
         c = _generic_direction(d, attempt)
         slope = delta @ c
@@ -389,36 +448,41 @@ def _count(sk: _Skeleton, net: Network, scale: float) -> tuple[_Cells, dict[str,
             break
     else:
         raise _Degenerate("no generic direction found (an edge is orthogonal to every one tried)")
-    low = _cells(sk, ncols, slope > 0, True)
-    high = _cells(sk, ncols, slope < 0, True, geometry=False)
-    n = low.patterns.shape[0]
-    a, b = _packed_sorted(low.patterns), _packed_sorted(high.patterns)
-    if high.patterns.shape[0] != n or not np.array_equal(a, b):
+    low = _lowest(sk, slope > 0, True)
+    high = _lowest(sk, slope < 0, True)
+    n = low.V.size
+    a, b = np.sort(_cell_hashes(sk, low)), np.sort(_cell_hashes(sk, high))
+    if high.V.size != n or not np.array_equal(a, b):
         raise _Degenerate(
-            f"lowest vertices give {n} regions, highest vertices {high.patterns.shape[0]} (or other patterns)"
+            f"lowest vertices give {n} regions, highest vertices {high.V.size} (or other cells)"
         )
-    if n > 1 and np.any(np.all(a[1:] == a[:-1], axis=1)):
-        raise _Degenerate("two lowest-vertex cells have the same pattern")
-    radius = np.maximum(low.radii, 0.0)
+    if np.any(a[1:] == a[:-1]):
+        raise _Degenerate("two lowest-vertex cells have the same sign vector")
+    signs = _cell_signs(sk, low, ncols)
+    if np.any(signs[:, :ndom] <= 0) or np.any(signs == 0):
+        raise _Degenerate("a lowest-vertex cell lies outside the domain or on a hyperplane")
+    patterns = signs[:, ndom:] > 0
+    points, radius = _simplices(sk, low)
     min_radius = float(radius.min()) if n else 0.0
     if n and min_radius <= RADIUS_MARGIN * RADIUS_TOL * scale:
         raise _Degenerate(f"a region's certified inradius {min_radius:.3g} is at the resolution limit")
-    oracle = np.asarray(net.pattern_vector(low.points), dtype=bool).reshape(n, -1)
-    agree = bool(np.array_equal(oracle, low.patterns))
-    if not agree:
+    check = np.unique(np.linspace(0, max(n - 1, 0), min(n, ORACLE_SAMPLE)).astype(np.int64))
+    oracle = np.asarray(net.pattern_vector(points[check]), dtype=bool).reshape(check.size, -1)
+    if not np.array_equal(oracle, patterns[check]):
         raise _Degenerate("a forward pass at an interior point disagrees with the skeleton's pattern")
     certificate = {
         "vertices": int(N),
         "edges": int(sk.ne),
         "lowest_vertex_regions": int(n),
-        "highest_vertex_regions": int(high.patterns.shape[0]),
-        "same_patterns_both_directions": True,
+        "highest_vertex_regions": int(high.V.size),
+        "same_cells_both_directions": True,
         "vertex_degrees_ok": True,
-        "forward_pass_agrees": agree,
+        "forward_pass_checked": int(check.size),
+        "forward_pass_agrees": True,
         "min_certified_inradius": min_radius,
         "radius_threshold": RADIUS_MARGIN * RADIUS_TOL * scale,
     }
-    return low, certificate
+    return patterns, points, certificate
 
 
 # --------------------------------------------------------------------------- engine
@@ -436,22 +500,23 @@ def _build(
     for li, L in enumerate(layers):
         W, b, slope = np.asarray(L.weight), np.asarray(L.bias), float(L.slope)  # type: ignore[arg-type]
         if li > 0:
-            Zp, Mp = sk.Z[: sk.N], sk.M[: sk.N]
-            H = np.where(Zp > 0, Zp, slope_prev * Zp)
-            absH = np.where(Zp > 0, 1.0, abs(slope_prev)) * Mp
+            Zv, Mv = sk.Z[:, : sk.N], sk.M[:, : sk.N]
+            H = np.where(Zv > 0, Zv, slope_prev * Zv)
+            absH = np.where(Zv > 0, 1.0, abs(slope_prev)) * Mv
         else:
-            H, absH = sk.X[: sk.N], np.abs(sk.X[: sk.N])
+            H = np.ascontiguousarray(sk.X[: sk.N].T)
+            absH = np.abs(H)
         sk.start_layer(W, b, H, absH)
         for j in range(L.width):
             if budget.stop:
                 return sk, col, False
-            vals = sk.Z[: sk.N, j]
-            if np.any(np.abs(vals) <= ZERO_RTOL * sk.M[: sk.N, j]):
+            vals = sk.Z[j, : sk.N]
+            if np.any(np.abs(vals) <= ZERO_RTOL * sk.M[j, : sk.N]):
                 raise _Degenerate(
                     f"neuron {j} of activated layer {li} is zero at a vertex (a hyperplane through a vertex, "
                     "a duplicate neuron or one constant zero on a cell)"
                 )
-            sk.cut(col, vals.copy(), sk.Z, j, clip=False)
+            sk.cut(col, vals.copy(), j, clip=False)
             col += 1
             if progress is not None:
                 progress.update(1)
@@ -464,10 +529,10 @@ def _partial(sk: _Skeleton, cols: int, net: Network) -> EngineResult:
     d = sk.d
     n_out = net.num_neurons
     try:
-        E = sk.E[: sk.ne]
-        delta = sk.X[E[:, 1]] - sk.X[E[:, 0]]
-        cells = _cells(sk, cols, delta @ _generic_direction(d, 0) > 0, False)
-        pts = cells.points[cells.radii > 0]
+        delta = sk.X[sk.E1[: sk.ne]] - sk.X[sk.E0[: sk.ne]]
+        low = _lowest(sk, delta @ _generic_direction(d, 0) > 0, False)
+        points, radii = _simplices(sk, low)
+        pts = points[radii > 0]
     except Exception:  # noqa: BLE001 - a partial result must never raise
         pts = np.zeros((0, d))
     pats = np.asarray(net.pattern_vector(pts), dtype=bool).reshape(len(pts), n_out)
@@ -503,7 +568,7 @@ def skeleton_engine(
             sk, cols, complete = _build(net, G, h, budget=budget, progress=bar)
             if not complete:
                 return _partial(sk, cols, net)
-            cells, certificate = _count(sk, net, scale)
+            patterns, points, certificate = _count(sk, net, scale)
     except _Degenerate as exc:
         return _fallback(net, G, h, budget, options, str(exc))
     details = {
@@ -514,8 +579,8 @@ def skeleton_engine(
         "general_position": True,
     }
     return EngineResult(
-        patterns=cells.patterns,
-        points=cells.points,
+        patterns=patterns,
+        points=points,
         complete=True,
         exact=True,
         certificate=certificate,
