@@ -174,12 +174,9 @@ class LayerPieces(Partition):
         after the other with the same result as the whole.
         """
         c = self._blank(rows)
-        mr = self.mroot[rows]
-        c.B = self.B[mr]
+        c.B, c.M, c.T = self.B, self.M, self.T  # shared: indexed by the layer roots
         c._bit0 = self._bit0
-        c.M = np.take(self.M, mr, axis=2)
-        c.T = np.take(self.T, mr, axis=2)
-        c.mroot = np.arange(c.P, dtype=np.int64)
+        c.mroot = self.mroot[rows]
         c.L = self.L[rows]
         c._in_layer = True
         cnt = self.qc[rows]
