@@ -196,6 +196,8 @@ def _partition_layers(
 ) -> tuple[Partition, bool]:
     """:func:`_partition` in 2-D with :class:`._pieces2d.LayerPieces` (maps per layer root)."""
     part = LayerPieces(V0, E0, lifted.num_bits, radius_tol, radius_rel=radius_rel, track_chords=track_chords)
+    if getattr(progress, "disable", False):
+        progress = None  # a silenced bar: skip the bookkeeping
     beta = (float(lifted.beta_a[0]), float(lifted.beta_a[1]), float(lifted.beta_c))
     M = np.stack([lifted.A1[:, 0], lifted.A1[:, 1], lifted.c1], axis=1)[:, :, None]
     T = ZERO_RTOL * np.stack([lifted.mag0, lifted.mag1], axis=1)[:, :, None]
@@ -648,15 +650,23 @@ def _window_stream(
     )
 
 
+_CONTROLLER: list[Any] = []
+
+
 def _one_thread() -> Any:
-    """Single-threaded BLAS: the layer products are small, and threads only contend."""
+    """Single-threaded BLAS: the layer products are small, and threads only contend.
+
+    The controller (which scans the loaded libraries, about 2 ms) is made once per process.
+    """
     try:
-        from threadpoolctl import threadpool_limits
+        from threadpoolctl import ThreadpoolController
     except ImportError:  # pragma: no cover - comes with scikit-learn
         import contextlib
 
         return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
+    if not _CONTROLLER:
+        _CONTROLLER.append(ThreadpoolController())
+    return _CONTROLLER[0].limit(limits=1, user_api="blas")
 
 
 def _engine(

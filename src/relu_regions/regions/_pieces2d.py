@@ -126,7 +126,9 @@ class LayerPieces(Partition):
         while True:
             if budget.stop:
                 return "stopped"
-            if self.P >= REQUEUE * self.P0 and self.t > 0:
+            # requeue when the pieces have grown, or when the roots still at work have
+            # grown (a few roots with long lists would otherwise take a round per neuron)
+            if self.t > 0 and (self.P >= REQUEUE * self.P0 or self._crowd >= REQUEUE * self._active):
                 self._requeue(self.t)
                 self.t = 0
                 if max_pieces is not None and self.P > max_pieces:
@@ -211,6 +213,7 @@ class LayerPieces(Partition):
         self.qc = np.bincount(qp, minlength=P)
         self.qs = np.cumsum(self.qc) - self.qc
         self.t = 0
+        self._crowd = self._active = 0
 
     def _requeue(self, t: int) -> None:
         """The current pieces become the queue roots, each with the rest of its root's list."""
@@ -237,6 +240,8 @@ class LayerPieces(Partition):
         """Split the descendants of each active queue root by the ``t``-th neuron of its list."""
         P = self.P
         cand = np.flatnonzero(act[self.qroot[:P]])
+        self._crowd = cand.size
+        self._active = int(np.count_nonzero(act))
         j = self.qn[self.qs[self.qroot[cand]] + t]
         mr = self.mroot[cand]
         w = int(self.n[cand].max())
