@@ -51,7 +51,7 @@ was matched exactly twice; the count and the pattern set from the *highest* vert
 pass at each interior point gives the region's pattern (an independent oracle).
 
 Degenerate positions are detected, not assumed away: a neuron within ``ZERO_RTOL`` (relative
-to the magnitude of its terms) of zero at a vertex (a hyperplane through a vertex, duplicate
+to the largest magnitude of its terms) of zero at a vertex (a hyperplane through a vertex, duplicate
 or coinciding neurons, a neuron identically zero on a cell, a zero row with zero bias), a
 face key seen other than twice, a region whose certified inradius is below
 ``RADIUS_MARGIN * RADIUS_TOL * scale``, or a domain that is not a simple polytope.  The
@@ -79,8 +79,8 @@ from ._types import ENGINES, EngineInfo, EngineResult
 
 __all__ = ["skeleton_engine", "ZERO_RTOL", "RADIUS_MARGIN", "MAX_DIM"]
 
-#: A neuron is *on* a vertex when ``|z| <= ZERO_RTOL * (|W| |h| + |b|)`` there (the
-#: magnitude of the terms that make up ``z``): a degenerate position.
+#: A neuron is *on* a vertex when ``|z| <= ZERO_RTOL * (|W_j| max_v |h(v)| + |b_j|)`` there
+#: (a bound on the magnitude of the terms that make up ``z`` on the skeleton): degenerate.
 ZERO_RTOL = 1e-10
 #: Every counted region must contain a certified ball of radius
 #: ``> RADIUS_MARGIN * RADIUS_TOL * scale`` (``RADIUS_TOL``, ``scale``: as ``lp``'s), so that
@@ -101,7 +101,9 @@ class _Skeleton:
 
     Per vertex: coordinates ``X``, sign vector ``S`` (int8, one column per hyperplane), its
     ``d`` zero columns ``Zp`` (ascending) and the hash ``Hv = sum_i w_i S_i`` (mod ``2^64``);
-    per edge its endpoints ``E0``, ``E1``; per current layer, the pre-activations ``Z`` and
+    per edge its endpoints ``E0``, ``E1`` and, seen from each, which of the endpoint's zeros
+    the edge leaves and to which side (``C0``, ``C1``: ``2 k + (0 if + else 1)``, ``k`` the
+    zero's index in ``Zp``); per current layer, the pre-activations ``Z`` and
     their terms' magnitudes ``M`` (neuron-major, ``(width, vertices)``).
     """
 
@@ -129,9 +131,22 @@ class _Skeleton:
         self.E1 = np.empty(ecap, dtype=np.int64)
         self.E0[: self.ne] = E[:, 0]
         self.E1[: self.ne] = E[:, 1]
+        self.C0 = np.empty(ecap, dtype=np.int64)
+        self.C1 = np.empty(ecap, dtype=np.int64)
+        self.C0[: self.ne] = self._leaves(E[:, 0], E[:, 1])
+        self.C1[: self.ne] = self._leaves(E[:, 1], E[:, 0])
         self.Z = np.empty((0, cap))  # pre-activations of the current layer
-        self.M = np.empty((0, cap))  # magnitudes of their terms
+        self.tol = np.empty(0)  # their zero tolerances (per neuron)
         self.splits = 0
+
+    def _leaves(self, tail: IntArray, head: IntArray) -> IntArray:
+        """Codes ``2 k + (0 if + else 1)``: the edge leaves ``tail``'s ``k``-th zero to that side."""
+        side_vals = self.S[head[:, None], self.Zp[tail]]  # (n, d)
+        nz = side_vals != 0
+        if np.any(np.count_nonzero(nz, axis=1) != 1):
+            raise _Degenerate("an edge leaves other than one of its endpoint's hyperplanes")
+        k = np.argmax(nz, axis=1)
+        return np.asarray(2 * k + (side_vals[np.arange(k.size), k] < 0), dtype=np.int64)
 
     @property
     def E(self) -> IntArray:
@@ -146,21 +161,19 @@ class _Skeleton:
         N = self.N
         for name in ("X", "S", "Zp", "Hv"):
             old = getattr(self, name)
-            new = np.zeros((cap, *old.shape[1:]), dtype=old.dtype)
+            new = np.empty((cap, *old.shape[1:]), dtype=old.dtype)
             new[:N] = old[:N]
             setattr(self, name, new)
-        for name in ("Z", "M"):
-            old = getattr(self, name)
-            new = np.zeros((old.shape[0], cap))
-            new[:, :N] = old[:, :N]
-            setattr(self, name, new)
+        Z = np.empty((self.Z.shape[0], cap))
+        Z[:, :N] = self.Z[:, :N]
+        self.Z = Z
 
     def _grow_edges(self, extra: int) -> None:
         need = self.ne + extra
         if need <= self.E0.shape[0]:
             return
         cap = max(need, 2 * self.E0.shape[0])
-        for name in ("E0", "E1"):
+        for name in ("E0", "E1", "C0", "C1"):
             new = np.empty(cap, dtype=np.int64)
             new[: self.ne] = getattr(self, name)[: self.ne]
             setattr(self, name, new)
@@ -173,8 +186,7 @@ class _Skeleton:
         """
         N, ne, d = self.N, self.ne, self.d
         pos = vals > 0
-        sg = np.where(pos, 1, -1).astype(np.int8)
-        self.S[:N, col] = sg
+        self.S[:N, col] = pos.view(np.int8) * np.int8(2) - np.int8(1)
         e0, e1 = self.E0[:ne], self.E1[:ne]
         idx = np.flatnonzero(pos[e0] != pos[e1])
         s = idx.size
@@ -192,7 +204,7 @@ class _Skeleton:
             rows = np.arange(s)
             sb = self.S[b, p]
             He = self.Hv[a] + self.w[p] * sb.astype(np.int64)  # hash of the edge's sign vector
-            pairs = self._match(He, zc, col)
+            pairs, k0, k1 = self._match(He, zc, col)
             self.Hv[:N] += np.where(pos, self.w[col], -self.w[col])
             self._grow_vertices(s)
             nid = np.arange(N, N + s)
@@ -208,16 +220,23 @@ class _Skeleton:
                 Za_, Zb_ = self.Z[:, a], self.Z[:, b]
                 self.Z[:, nid] = Za_ + t * (Zb_ - Za_)
                 self.Z[j, nid] = 0.0
-                Ma_ = self.M[:, a]
-                self.M[:, nid] = Ma_ + t * (self.M[:, b] - Ma_)
             self.N = N + s
             m = pairs.shape[0]
             self._grow_edges(s + m)
+            last = 2 * (d - 1)  # a new vertex's own column is its last zero
             self.E0[ne : ne + s] = nid
             self.E1[ne : ne + s] = b
+            self.C0[ne : ne + s] = last + (vb < 0)
+            self.C1[ne : ne + s] = self.C1[idx]
             self.E1[idx] = nid
-            self.E0[ne + s : ne + s + m] = nid[pairs[:, 0]]
-            self.E1[ne + s : ne + s + m] = nid[pairs[:, 1]]
+            self.C1[idx] = last + (va < 0)
+            p0, p1 = pairs[:, 0], pairs[:, 1]
+            self.E0[ne + s : ne + s + m] = nid[p0]
+            self.E1[ne + s : ne + s + m] = nid[p1]
+            h0 = zc[p0, k0]  # the zero that the face edge leaves at each end, and the sides
+            h1 = zc[p1, k1]
+            self.C0[ne + s : ne + s + m] = 2 * k0 + (Sn[p1, h0] < 0)
+            self.C1[ne + s : ne + s + m] = 2 * k1 + (Sn[p0, h1] < 0)
             self.ne = ne + s + m
             self.splits += s
         else:
@@ -226,8 +245,9 @@ class _Skeleton:
             self._drop(self.S[: self.N, col] >= 0)
         return s
 
-    def _match(self, He: np.ndarray, zc: IntArray, col: int) -> IntArray:
-        """Pairs of cut edges (hashes ``He``, zero columns ``zc``) that lie on a common 2-face."""
+    def _match(self, He: np.ndarray, zc: IntArray, col: int) -> tuple[IntArray, IntArray, IntArray]:
+        """Pairs of cut edges (hashes ``He``, zero columns ``zc``) that lie on a common 2-face,
+        and for each pair the index (in ``zc``) of the zero that each edge has alone."""
         s, d1 = zc.shape
         wz = self.w[zc]
         owner = np.repeat(np.arange(s), d1)
@@ -243,9 +263,11 @@ class _Skeleton:
         pairs = own[order].reshape(-1, 2)
         # the two edges of a 2-face share its d - 2 hyperplanes and no other
         z0, z1 = zc[pairs[:, 0]], zc[pairs[:, 1]]
-        if d1 > 1 and np.any((z0[:, :, None] == z1[:, None, :]).any(axis=2).sum(axis=1) != d1 - 1):
+        eq = z0[:, :, None] == z1[:, None, :]
+        sh0, sh1 = eq.any(axis=2), eq.any(axis=1)
+        if np.any(sh0.sum(axis=1) != d1 - 1) or np.any(sh1.sum(axis=1) != d1 - 1):
             raise _Degenerate("two edges matched on a face key but do not share a 2-face")
-        return pairs
+        return pairs, np.argmin(sh0, axis=1), np.argmin(sh1, axis=1)
 
     def _drop(self, keep: BoolArray) -> None:
         """Delete the vertices not in ``keep`` and their edges (domain clipping only)."""
@@ -254,6 +276,7 @@ class _Skeleton:
         e0, e1 = self.E0[: self.ne], self.E1[: self.ne]
         ok = keep[e0] & keep[e1]
         e0, e1 = new_index[e0[ok]], new_index[e1[ok]]
+        c0, c1 = self.C0[: self.ne][ok], self.C1[: self.ne][ok]
         for name in ("X", "S", "Zp", "Hv"):
             arr = getattr(self, name)
             kept = arr[:N][keep]
@@ -262,16 +285,23 @@ class _Skeleton:
         self.ne = e0.size
         self.E0[: self.ne] = e0
         self.E1[: self.ne] = e1
+        self.C0[: self.ne] = c0
+        self.C1[: self.ne] = c1
 
     # -- layers
-    def start_layer(self, W: FloatArray, b: FloatArray, H: FloatArray, absH: FloatArray) -> None:
-        """Pre-activations (and their terms' magnitudes) of a layer at every vertex (``H``: ``(n, N)``)."""
+    def start_layer(self, W: FloatArray, b: FloatArray, H: FloatArray) -> None:
+        """Pre-activations of a layer at every vertex (``H``: the layer's inputs, ``(n, N)``).
+
+        The zero tolerance of neuron ``j`` is ``ZERO_RTOL`` times the largest magnitude of its
+        terms on the skeleton, bounded by ``|W_j| max_v |H(v)| + |b_j|`` (new vertices of the
+        layer are convex combinations of these, so their terms are no larger).
+        """
         cap = self.X.shape[0]
         N = self.N
-        self.Z = np.zeros((W.shape[0], cap))
-        self.M = np.zeros((W.shape[0], cap))
+        self.Z = np.empty((W.shape[0], cap))
         self.Z[:, :N] = W @ H + b[:, None]
-        self.M[:, :N] = np.abs(W) @ absH + np.abs(b)[:, None]
+        hmax = np.abs(H).max(axis=1) if N else np.zeros(H.shape[0])
+        self.tol = ZERO_RTOL * (np.abs(W) @ hmax + np.abs(b))
 
 
 # --------------------------------------------------------------------------- domain
@@ -350,18 +380,11 @@ def _lowest(sk: _Skeleton, up: BoolArray, check: bool) -> _Lowest:
     two (or more) cells; in a flat arrangement one edge of each line goes up.
     """
     N, d = sk.N, sk.d
-    Zpos = sk.Zp[:N]
     e0, e1 = sk.E0[: sk.ne], sk.E1[: sk.ne]
     tail = np.where(up, e0, e1)
     head = np.where(up, e1, e0)
-    # which of the tail's zeros the edge leaves, and to which side
-    side_vals = sk.S[head[:, None], Zpos[tail]]  # (ne, d)
-    nz = side_vals != 0
-    if check and np.any(np.count_nonzero(nz, axis=1) != 1):
-        raise _Degenerate("an edge leaves other than one of its tail's hyperplanes")
-    k = np.argmax(nz, axis=1)
-    plus = side_vals[np.arange(tail.size), k] > 0
-    slot = tail * (2 * d) + 2 * k + np.where(plus, 0, 1)
+    # which of the tail's zeros the edge leaves, and to which side (kept per edge end)
+    slot = tail * (2 * d) + np.where(up, sk.C0[: sk.ne], sk.C1[: sk.ne])
     if check and np.any(np.bincount(slot, minlength=N * 2 * d) > 1):
         raise _Degenerate("two up edges of a vertex leave the same hyperplane on the same side")
     nb = np.full(N * 2 * d, -1, dtype=np.int64)
@@ -411,11 +434,13 @@ def _simplices(sk: _Skeleton, low: _Lowest) -> tuple[FloatArray, FloatArray]:
     P0 = sk.X[V]
     Pn = sk.X[U]
     D = Pn - P0[:, None, :]  # rows p_i - p_0
-    det = np.linalg.det(D) if n else np.zeros(0)
-    ok = np.abs(det) > 0
-    grads = np.zeros_like(D)
-    if np.any(ok):
-        grads[ok] = np.linalg.inv(D[ok]).transpose(0, 2, 1)  # row i: grad of lambda_{i+1}
+    ok = np.ones(n, dtype=bool)
+    try:
+        grads = np.linalg.inv(D).transpose(0, 2, 1)  # row i: grad of lambda_{i+1}
+    except np.linalg.LinAlgError:  # a flat simplex (it then certifies nothing)
+        ok = np.abs(np.linalg.det(D)) > 0
+        grads = np.zeros_like(D)
+        grads[ok] = np.linalg.inv(D[ok]).transpose(0, 2, 1)
     g0 = -grads.sum(axis=1)
     norms = np.concatenate([np.linalg.norm(g0, axis=1)[:, None], np.linalg.norm(grads, axis=2)], axis=1)
     total = norms.sum(axis=1)
@@ -500,23 +525,21 @@ def _build(
     for li, L in enumerate(layers):
         W, b, slope = np.asarray(L.weight), np.asarray(L.bias), float(L.slope)  # type: ignore[arg-type]
         if li > 0:
-            Zv, Mv = sk.Z[:, : sk.N], sk.M[:, : sk.N]
+            Zv = sk.Z[:, : sk.N]
             H = np.where(Zv > 0, Zv, slope_prev * Zv)
-            absH = np.where(Zv > 0, 1.0, abs(slope_prev)) * Mv
         else:
             H = np.ascontiguousarray(sk.X[: sk.N].T)
-            absH = np.abs(H)
-        sk.start_layer(W, b, H, absH)
+        sk.start_layer(W, b, H)
         for j in range(L.width):
             if budget.stop:
                 return sk, col, False
             vals = sk.Z[j, : sk.N]
-            if np.any(np.abs(vals) <= ZERO_RTOL * sk.M[j, : sk.N]):
+            if sk.N and np.abs(vals).min() <= sk.tol[j]:
                 raise _Degenerate(
                     f"neuron {j} of activated layer {li} is zero at a vertex (a hyperplane through a vertex, "
                     "a duplicate neuron or one constant zero on a cell)"
                 )
-            sk.cut(col, vals.copy(), j, clip=False)
+            sk.cut(col, vals, j, clip=False)
             col += 1
             if progress is not None:
                 progress.update(1)
@@ -559,12 +582,16 @@ def skeleton_engine(
         raise DomainError(f"the skeleton engine works on domains of dimension <= {MAX_DIM}, this one has {d}")
     if options.get("adjacency"):
         return _fallback(net, G, h, budget, options, "adjacency was asked for (lp reports it)")
-    _, scale = domain_scale(G, h)
+    if np.all(axis_rows(G)):  # a box: its Chebyshev radius is its smallest half-width
+        lo, hi = bounding_box(G, h)
+        scale = float(np.min(hi - lo)) / 2.0
+    else:
+        _, scale = domain_scale(G, h)
     bar = progress_bar(
         net.num_neurons, desc="skeleton: neurons", unit=" neurons", enabled=options.get("progress")
     )
     try:
-        with bar, _one_thread():
+        with bar:
             sk, cols, complete = _build(net, G, h, budget=budget, progress=bar)
             if not complete:
                 return _partial(sk, cols, net)
@@ -598,17 +625,6 @@ def _fallback(
     res = lp_engine(net, G, h, budget=budget, options=opts)
     details = {**res.details, "fallback": f"lp: {reason}", "general_position": False}
     return dataclasses.replace(res, details=details)
-
-
-def _one_thread() -> Any:
-    """Single-threaded BLAS: the products are small and threads only contend."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - comes with scikit-learn
-        import contextlib
-
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
 
 
 ENGINES.add(
