@@ -126,7 +126,7 @@ def regions_from_skeleton(vs: Any, edges: Any, v_sv: Any, d: int) -> tuple[int |
     except _Degenerate as exc:
         return None, f"not in general position: {exc}"
     delta = X[E[:, 1]] - X[E[:, 0]]
-    low = _lowest(sk, delta @ _generic_direction(d, 0) > 0, check=False)
+    low = _lowest(sk, delta @ _generic_direction(d, 0) > 0)
     return int(low.V.size), f"{len(X):,} vertices, {len(E):,} edges"
 
 

@@ -45,10 +45,14 @@ region's, so every region is certified full-dimensional (Cai et al. 2023, Sec. 5
 measure-zero cells never count).
 
 Certificate (checked on every run; any failure hands the domain to ``lp``, saying why):
-every vertex has exactly ``d`` zeros and degree ``2 d - (domain zeros)``; every face key
-was matched exactly twice; the count and the pattern set from the *highest* vertices
-(direction ``-c``) equal those from the lowest; the patterns are distinct; and a forward
-pass at each interior point gives the region's pattern (an independent oracle).
+every vertex has exactly ``d`` zeros and is locally a simple arrangement (along each of its
+``d`` lines one edge on either side of the dropped hyperplane, only the inner one for a
+domain row); every face key was matched exactly twice, by two edges sharing ``d - 2``
+hyperplanes; the cells counted from the *highest* vertices (direction ``-c``) are exactly
+those counted from the lowest (same number, same sign-vector hashes); the cells are
+distinct; every certified inradius is above the resolution limit; and a forward pass at the
+interior points of ``ORACLE_SAMPLE`` regions spread over the list (all of them when fewer)
+gives the regions' patterns (an independent oracle).
 
 Degenerate positions are detected, not assumed away: a neuron within ``ZERO_RTOL`` (relative
 to the largest magnitude of its terms) of zero at a vertex (a hyperplane through a vertex, duplicate
@@ -368,7 +372,7 @@ class _Lowest:
     nb: IntArray
 
 
-def _lowest(sk: _Skeleton, up: BoolArray, check: bool) -> _Lowest:
+def _lowest(sk: _Skeleton, up: BoolArray) -> _Lowest:
     """The lowest-vertex rule for the edge orientation ``up`` (tail to head, per edge).
 
     At a vertex ``v`` with zeros ``j_1..j_d`` each line (drop one zero ``j_k``) has an edge on
@@ -385,8 +389,6 @@ def _lowest(sk: _Skeleton, up: BoolArray, check: bool) -> _Lowest:
     head = np.where(up, e1, e0)
     # which of the tail's zeros the edge leaves, and to which side (kept per edge end)
     slot = tail * (2 * d) + np.where(up, sk.C0[: sk.ne], sk.C1[: sk.ne])
-    if check and np.any(np.bincount(slot, minlength=N * 2 * d) > 1):
-        raise _Degenerate("two up edges of a vertex leave the same hyperplane on the same side")
     nb = np.full(N * 2 * d, -1, dtype=np.int64)
     nb[slot] = head
     nb = nb.reshape(N, d, 2)
@@ -442,7 +444,9 @@ def _simplices(sk: _Skeleton, low: _Lowest) -> tuple[FloatArray, FloatArray]:
         grads = np.zeros_like(D)
         grads[ok] = np.linalg.inv(D[ok]).transpose(0, 2, 1)
     g0 = -grads.sum(axis=1)
-    norms = np.concatenate([np.linalg.norm(g0, axis=1)[:, None], np.linalg.norm(grads, axis=2)], axis=1)
+    norms = np.empty((n, d + 1))
+    norms[:, 0] = np.sqrt(np.einsum("ij,ij->i", g0, g0))
+    norms[:, 1:] = np.sqrt(np.einsum("ijk,ijk->ij", grads, grads))
     total = norms.sum(axis=1)
     safe = np.where(total > 0, total, 1.0)
     radii = np.where(ok, 1.0 / safe, 0.0)
@@ -460,21 +464,25 @@ def _count(sk: _Skeleton, net: Network, scale: float) -> tuple[BoolArray, FloatA
     """Regions by the lowest-vertex rule, with the certificate checks."""
     N, d, ndom = sk.N, sk.d, sk.ndom
     ncols = sk.S.shape[1]
-    dom_zeros = np.count_nonzero(sk.Zp[:N] < ndom, axis=1)
     e0, e1 = sk.E0[: sk.ne], sk.E1[: sk.ne]
-    deg = np.bincount(e0, minlength=N) + np.bincount(e1, minlength=N)
-    if np.any(deg != 2 * d - dom_zeros):
-        raise _Degenerate("a vertex's degree is not 2 d minus its domain rows")
+    # locally a simple arrangement at every vertex: along each of its d lines one edge on
+    # either side of the dropped hyperplane (only the inner side for a domain row)
+    slots = np.concatenate([e0 * (2 * d) + sk.C0[: sk.ne], e1 * (2 * d) + sk.C1[: sk.ne]])
+    used = np.bincount(slots, minlength=N * 2 * d).reshape(N, d, 2)
+    expect = np.ones((N, d, 2), dtype=np.int64)
+    expect[:, :, 1] = sk.Zp[:N] >= ndom
+    if not np.array_equal(used, expect):
+        raise _Degenerate("a vertex's edges do not leave each of its hyperplanes once on each side")
     delta = sk.X[e1] - sk.X[e0]
     for attempt in range(4):
         c = _generic_direction(d, attempt)
         slope = delta @ c
-        if np.all(np.abs(slope) > 1e-9 * np.linalg.norm(delta, axis=1)):
+        if np.all(np.abs(slope) > 1e-9 * np.sqrt(np.einsum("ij,ij->i", delta, delta))):
             break
     else:
         raise _Degenerate("no generic direction found (an edge is orthogonal to every one tried)")
-    low = _lowest(sk, slope > 0, True)
-    high = _lowest(sk, slope < 0, True)
+    low = _lowest(sk, slope > 0)
+    high = _lowest(sk, slope < 0)
     n = low.V.size
     a, b = np.sort(_cell_hashes(sk, low)), np.sort(_cell_hashes(sk, high))
     if high.V.size != n or not np.array_equal(a, b):
@@ -553,7 +561,7 @@ def _partial(sk: _Skeleton, cols: int, net: Network) -> EngineResult:
     n_out = net.num_neurons
     try:
         delta = sk.X[sk.E1[: sk.ne]] - sk.X[sk.E0[: sk.ne]]
-        low = _lowest(sk, delta @ _generic_direction(d, 0) > 0, False)
+        low = _lowest(sk, delta @ _generic_direction(d, 0) > 0)
         points, radii = _simplices(sk, low)
         pts = points[radii > 0]
     except Exception:  # noqa: BLE001 - a partial result must never raise
