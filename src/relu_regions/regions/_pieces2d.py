@@ -45,6 +45,8 @@ __all__ = ["LayerPieces"]
 
 #: The pieces become the queue roots again when they have grown by this factor.
 REQUEUE = 2.0
+#: ... or when the pieces of the roots still at work are this many per root.
+CROWD = 4.0
 
 
 class LayerPieces(Partition):
@@ -128,7 +130,7 @@ class LayerPieces(Partition):
                 return "stopped"
             # requeue when the pieces have grown, or when the roots still at work have
             # grown (a few roots with long lists would otherwise take a round per neuron)
-            if self.t > 0 and (self.P >= REQUEUE * self.P0 or self._crowd >= REQUEUE * self._active):
+            if self.t > 0 and (self.P >= REQUEUE * self.P0 or self._crowd >= CROWD * self._active):
                 self._requeue(self.t)
                 self.t = 0
                 if max_pieces is not None and self.P > max_pieces:
