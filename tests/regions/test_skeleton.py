@@ -3,12 +3,14 @@ traversal) and a brute-force pattern oracle, on random, non-box and degenerate c
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
 from relu_regions import Box, DomainError, Network, Polytope, Space, random_network
 from relu_regions._budget import Budget
-from relu_regions.regions import ENGINES, count_regions, enumerate_regions
+from relu_regions.regions import ENGINES, count_linear_regions, count_regions, enumerate_regions
 from relu_regions.regions._skeleton import skeleton_engine
 
 from ._reference import brute_force_patterns, chart_problem, leaky_and_output_relu_nets, pattern_set
@@ -203,12 +205,44 @@ def test_certificate_and_details():
     assert res.details["vertices"] >= 3513
 
 
-def test_adjacency_is_delegated_to_lp_and_said_so():
-    net = random_network([3, 5, 4, 1], seed=7, bias_std=0.1)
-    a = enumerate_regions(net, _box(3), method="skeleton", adjacency=True)
-    b = enumerate_regions(net, _box(3), method="lp", adjacency=True)
-    assert "adjacency" in a.count.details["fallback"]
-    assert a.adjacency is not None and len(a.adjacency) == len(b.adjacency)
+def _pair_set(rs) -> set[frozenset[bytes]]:  # type: ignore[no-untyped-def]
+    P = [np.asarray(p, dtype=bool).tobytes() for p in rs.patterns]
+    return {frozenset((P[i], P[j])) for i, j in rs.adjacency}
+
+
+@pytest.mark.parametrize(("widths", "seed"), [([2, 6, 5, 1], 0), ([3, 5, 4, 3, 1], 3), ([4, 6, 5, 1], 5)])
+def test_adjacency_equals_lp_and_linear_regions_agree(widths, seed):
+    net = random_network(widths, seed=seed, bias_std=0.1)
+    dom = _box(widths[0])
+    a = enumerate_regions(net, dom, method="skeleton", adjacency=True, progress=False)
+    b = enumerate_regions(net, dom, method="lp", adjacency=True, progress=False)
+    assert "fallback" not in a.count.details
+    assert a.count.certificate["interior_facets"] == len(a.adjacency) == len(b.adjacency)
+    assert _pair_set(a) == _pair_set(b)
+    assert np.all(a.adjacency[:, 0] < a.adjacency[:, 1])
+    la = count_linear_regions(net, dom, method="skeleton", progress=False)
+    lb = count_linear_regions(net, dom, method="lp", progress=False)
+    assert la.regions == lb.regions and la.details["adjacency"] == "engine"
+
+
+def test_adjacency_on_a_degenerate_net_comes_from_lp():
+    net = DEGENERATE["four planes through a point"]
+    a = enumerate_regions(net, _box(3), method="skeleton", adjacency=True, progress=False)
+    b = enumerate_regions(net, _box(3), method="lp", adjacency=True, progress=False)
+    assert "fallback" in a.count.details and _pair_set(a) == _pair_set(b)
+
+
+@pytest.mark.parametrize("k", [3, 4])
+def test_zaslavsky_count_on_large_and_small_boxes(k):
+    """n hyperplanes in general position, all vertices inside: sum_{i<=k} C(n, i) regions;
+    the tolerances are relative, so the box's scale does not matter."""
+    n = 7
+    net = random_network([k, n, 1], seed=11, bias_std=0.3)
+    res = count_regions(net, _box(k, 1e3), method="skeleton", progress=False)
+    assert res.regions == sum(math.comb(n, i) for i in range(k + 1))
+    assert "fallback" not in res.details
+    small = random_network([k, 6, 5, 1], seed=12, bias_std=1e-3)
+    _same_as_lp(small, _box(k, 1e-2))
 
 
 def test_bad_domains_raise_one_line_errors():

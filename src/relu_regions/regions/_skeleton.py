@@ -393,10 +393,21 @@ def _lowest(sk: _Skeleton, up: BoolArray) -> _Lowest:
     nb[slot] = head
     nb = nb.reshape(N, d, 2)
     has = nb >= 0  # (N, d, 2): an up edge on the + / - side of the k-th zero
+    rows = np.flatnonzero(np.all(has.any(axis=2), axis=1))
+    V, sigma = _choices(has, rows, range(d))
+    return _Lowest(V=V, sigma=sigma, nb=nb)
+
+
+def _choices(has: BoolArray, rows: IntArray, ks: Any) -> tuple[IntArray, np.ndarray]:
+    """Every sign choice at the zeros ``ks`` of the vertices ``rows`` whose edges all go up.
+
+    Returns the vertices (repeated once per choice) and the choices ``(n, d)`` (``0`` at the
+    zeros not in ``ks``); ``rows`` must have an up edge on some side of each zero in ``ks``.
+    """
+    d = has.shape[1]
     per = has.sum(axis=2)
-    rows = np.flatnonzero(np.all(per > 0, axis=1))
     sigma = np.zeros((rows.size, d), dtype=np.int8)
-    for kk in range(d):
+    for kk in ks:
         reps = per[rows, kk]
         s_k = np.where(has[rows, kk, 0], 1, -1).astype(np.int8)
         if np.any(reps == 2):  # a line bending at the vertex: two cells
@@ -406,7 +417,45 @@ def _lowest(sk: _Skeleton, up: BoolArray) -> _Lowest:
             starts = np.cumsum(reps) - reps
             s_k[(starts + 1)[reps == 2]] = -1
         sigma[:, kk] = s_k
-    return _Lowest(V=rows, sigma=sigma, nb=nb)
+    return rows, sigma
+
+
+def _adjacency(sk: _Skeleton, low: _Lowest, hashes: np.ndarray) -> IntArray:
+    """Pairs ``i < j`` of regions sharing a facet, by the lowest-vertex rule for facets.
+
+    A facet lies on one neuron's hyperplane ``j`` (generic position); it is a convex
+    ``(d-1)``-polytope, so it has one lowest vertex ``v``, where its cone is spanned by up
+    edges along the lines that stay on ``j`` (one side choice per other zero of ``v``).  The
+    two regions across it are the cells at ``v`` with those choices and either sign at ``j``;
+    they are found among the regions by their sign-vector hashes (``hashes``, in region order).
+    """
+    N, d, ndom = sk.N, sk.d, sk.ndom
+    has: BoolArray = np.asarray(low.nb[:N] >= 0)
+    up_any: BoolArray = np.asarray(has.any(axis=2))
+    order = np.argsort(hashes)
+    sorted_h = hashes[order]
+    pairs = []
+    for kj in range(d):
+        others = [k for k in range(d) if k != kj]
+        ok = np.asarray(sk.Zp[:N, kj] >= ndom)
+        if others:
+            ok = ok & np.all(up_any[:, others], axis=1)
+        V, sigma = _choices(has, np.flatnonzero(ok), others)
+        base = sk.Hv[V] + (sk.w[sk.Zp[V]] * sigma).sum(axis=1)
+        wj = sk.w[sk.Zp[V, kj]]
+        ends = []
+        for h in (base + wj, base - wj):
+            at = np.searchsorted(sorted_h, h)
+            at = np.minimum(at, sorted_h.size - 1)
+            if np.any(sorted_h[at] != h):
+                raise _Degenerate("a facet's neighbouring cell is not among the regions")
+            ends.append(order[at])
+        pairs.append(np.stack([np.minimum(*ends), np.maximum(*ends)], axis=1))
+    allp = np.concatenate(pairs) if pairs else np.zeros((0, 2), dtype=np.int64)
+    uniq = np.unique(allp, axis=0)
+    if uniq.shape[0] != allp.shape[0]:
+        raise _Degenerate("two regions share more than one facet")
+    return np.asarray(uniq, dtype=np.int64)
 
 
 def _cell_hashes(sk: _Skeleton, low: _Lowest) -> np.ndarray:
@@ -460,7 +509,9 @@ def _simplices(sk: _Skeleton, low: _Lowest) -> tuple[FloatArray, FloatArray]:
 ORACLE_SAMPLE = 4096
 
 
-def _count(sk: _Skeleton, net: Network, scale: float) -> tuple[BoolArray, FloatArray, dict[str, Any]]:
+def _count(
+    sk: _Skeleton, net: Network, scale: float, adjacency: bool = False
+) -> tuple[BoolArray, FloatArray, dict[str, Any], IntArray | None]:
     """Regions by the lowest-vertex rule, with the certificate checks."""
     N, d, ndom = sk.N, sk.d, sk.ndom
     ncols = sk.S.shape[1]
@@ -484,7 +535,8 @@ def _count(sk: _Skeleton, net: Network, scale: float) -> tuple[BoolArray, FloatA
     low = _lowest(sk, slope > 0)
     high = _lowest(sk, slope < 0)
     n = low.V.size
-    a, b = np.sort(_cell_hashes(sk, low)), np.sort(_cell_hashes(sk, high))
+    hashes = _cell_hashes(sk, low)
+    a, b = np.sort(hashes), np.sort(_cell_hashes(sk, high))
     if high.V.size != n or not np.array_equal(a, b):
         raise _Degenerate(
             f"lowest vertices give {n} regions, highest vertices {high.V.size} (or other cells)"
@@ -515,7 +567,11 @@ def _count(sk: _Skeleton, net: Network, scale: float) -> tuple[BoolArray, FloatA
         "min_certified_inradius": min_radius,
         "radius_threshold": RADIUS_MARGIN * RADIUS_TOL * scale,
     }
-    return patterns, points, certificate
+    pairs = None
+    if adjacency:
+        pairs = _adjacency(sk, low, hashes)
+        certificate["interior_facets"] = int(pairs.shape[0])
+    return patterns, points, certificate, pairs
 
 
 # --------------------------------------------------------------------------- engine
@@ -588,8 +644,6 @@ def skeleton_engine(
         raise DomainError("the skeleton engine works on domains of dimension >= 2 (use geometric in 1-D)")
     if d > MAX_DIM:
         raise DomainError(f"the skeleton engine works on domains of dimension <= {MAX_DIM}, this one has {d}")
-    if options.get("adjacency"):
-        return _fallback(net, G, h, budget, options, "adjacency was asked for (lp reports it)")
     if np.all(axis_rows(G)):  # a box: its Chebyshev radius is its smallest half-width
         lo, hi = bounding_box(G, h)
         scale = float(np.min(hi - lo)) / 2.0
@@ -603,7 +657,7 @@ def skeleton_engine(
             sk, cols, complete = _build(net, G, h, budget=budget, progress=bar)
             if not complete:
                 return _partial(sk, cols, net)
-            patterns, points, certificate = _count(sk, net, scale)
+            patterns, points, certificate, pairs = _count(sk, net, scale, bool(options.get("adjacency")))
     except _Degenerate as exc:
         return _fallback(net, G, h, budget, options, str(exc))
     details = {
@@ -620,6 +674,7 @@ def skeleton_engine(
         exact=True,
         certificate=certificate,
         details=details,
+        adjacency=pairs,
     )
 
 
