@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from relu_regions import Box, DomainError, Network, Polytope, Space, random_network
+from relu_regions import AffineSubspace, Box, DomainError, Network, Polytope, Space, random_network
 from relu_regions._budget import Budget
 from relu_regions.regions import ENGINES, count_linear_regions, count_regions, enumerate_regions
 from relu_regions.regions._skeleton import skeleton_engine
@@ -97,6 +97,22 @@ def test_non_box_polytope_in_4d_and_redundant_rows():
     dom = Polytope(A, b)
     net = random_network([4, 5, 4, 1], seed=22, bias_std=0.2)
     _same_as_lp(net, dom)
+
+
+def test_repeated_facet_rows_and_affine_subspace_charts():
+    net = random_network([3, 5, 4, 1], seed=1, bias_std=0.1)
+    A = np.array([[-1, 0, 0], [0, -1, 0], [0, 0, -1], [1, 1, 1], [2, 2, 2], [-1, 0, 0]], float)
+    dom = Polytope(A, [0.9, 0.8, 1.1, 1.0, 2.0, 0.9])  # the same facets given twice
+    _same_as_lp(net, dom)
+    net5 = random_network([5, 6, 5, 1], seed=3, bias_std=0.1)
+    plane = AffineSubspace(np.random.default_rng(0).standard_normal((4, 5)), coefficient_bounds=[-1, 1])
+    _same_as_lp(net5, plane)
+
+
+def test_a_network_without_hidden_neurons_has_one_region():
+    lin = Network([np.ones((1, 3))], [np.zeros(1)])
+    rs = enumerate_regions(lin, _box(3), method="skeleton", progress=False)
+    assert rs.count.regions == 1 and rs.count.exact and rs.patterns.shape == (1, 0)
 
 
 def _net(W0, b0, W1=None, b1=None) -> Network:  # type: ignore[no-untyped-def]

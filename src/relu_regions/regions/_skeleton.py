@@ -341,12 +341,18 @@ def _domain(G: FloatArray, h: FloatArray, ncols_neurons: int) -> tuple[_Skeleton
     if np.any(~live & (h < 0)):
         raise EmptyDomainError("the domain is empty (a constant constraint is violated)")
     Gn, hn = G[live] / norms[live, None], h[live] / norms[live]
+    # the same facet given twice would put its vertices on both rows: keep one
+    key = np.round(np.hstack([Gn, hn[:, None]]) * 1e12)
+    _, first = np.unique(key, axis=0, return_index=True)
+    first = np.sort(first)
+    Gn, hn = Gn[first], hn[first]
     ndom = 2 * d + Gn.shape[0]
+    span = float(np.max(hi - lo))
     sk = _Skeleton(X, S, E, ndom + ncols_neurons, ndom)
     for r in range(Gn.shape[0]):
         Xv = sk.X[: sk.N]
         vals = hn[r] - Xv @ Gn[r]
-        tol = 1e-12 * (np.abs(Xv).sum(axis=1) + abs(hn[r]) + 1.0)
+        tol = 1e-12 * (np.abs(Xv) @ np.abs(Gn[r]) + abs(hn[r]) + span)
         if np.any(np.abs(vals) <= tol):
             raise _Degenerate(f"domain row {r} passes through a vertex of the domain (not a simple polytope)")
         if np.all(vals < 0):
@@ -505,6 +511,13 @@ def _simplices(sk: _Skeleton, low: _Lowest) -> tuple[FloatArray, FloatArray]:
     return points, radii
 
 
+def _patterns_at(net: Network, points: FloatArray) -> BoolArray:
+    """Activation patterns ``(n, neurons)`` at ``points`` (a forward pass)."""
+    if net.num_neurons == 0:
+        return np.zeros((len(points), 0), dtype=bool)
+    return np.asarray(net.pattern_vector(points), dtype=bool).reshape(len(points), net.num_neurons)
+
+
 #: regions whose pattern a forward pass re-checks (evenly spread; all when fewer)
 ORACLE_SAMPLE = 4096
 
@@ -552,7 +565,7 @@ def _count(
     if n and min_radius <= RADIUS_MARGIN * RADIUS_TOL * scale:
         raise _Degenerate(f"a region's certified inradius {min_radius:.3g} is at the resolution limit")
     check = np.unique(np.linspace(0, max(n - 1, 0), min(n, ORACLE_SAMPLE)).astype(np.int64))
-    oracle = np.asarray(net.pattern_vector(points[check]), dtype=bool).reshape(check.size, -1)
+    oracle = _patterns_at(net, points[check])
     if not np.array_equal(oracle, patterns[check]):
         raise _Degenerate("a forward pass at an interior point disagrees with the skeleton's pattern")
     certificate = {
@@ -614,7 +627,6 @@ def _build(
 def _partial(sk: _Skeleton, cols: int, net: Network) -> EngineResult:
     """A stopped run: full patterns at the interior points of the cells built so far."""
     d = sk.d
-    n_out = net.num_neurons
     try:
         delta = sk.X[sk.E1[: sk.ne]] - sk.X[sk.E0[: sk.ne]]
         low = _lowest(sk, delta @ _generic_direction(d, 0) > 0)
@@ -622,7 +634,7 @@ def _partial(sk: _Skeleton, cols: int, net: Network) -> EngineResult:
         pts = points[radii > 0]
     except Exception:  # noqa: BLE001 - a partial result must never raise
         pts = np.zeros((0, d))
-    pats = np.asarray(net.pattern_vector(pts), dtype=bool).reshape(len(pts), n_out)
+    pats = _patterns_at(net, pts)
     if len(pats):
         _, idx = np.unique(np.packbits(pats, axis=1), axis=0, return_index=True)
         idx = np.sort(idx)
