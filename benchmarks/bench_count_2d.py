@@ -141,7 +141,8 @@ def main() -> None:
           f"{os.cpu_count()} cpus, load average {os.getloadavg()[0]:.1f}")
     print(f"# medians of {repeats} runs; cpu = process time, wall = elapsed; 1 thread")
     print("# baseline: one polygon at a time (Python/NumPy Sutherland-Hodgman, this file)")
-    print("# ours: count_regions(method='geometric'), all pieces a neuron cuts split in one batch")
+    print("# ours: count_regions(method='geometric'): previous kernel (one neuron at a time, all pieces "
+          "it cuts in one batch) and layer kernel (maps per layer root, all roots split in rounds)")
     print()
 
     net = random_network([2, 32, 32, 32, 1], seed=3, bias_std=0.1)

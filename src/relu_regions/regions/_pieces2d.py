@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 
 from .._typing import BoolArray, FloatArray, IntArray
-from ._partition import Partition, _vertex_mean, polygon_area_perimeter, split_polygons
+from ._partition import WINDOW_LABEL, Partition, _compact, _next, _vertex_mean, polygon_area_perimeter
 
 __all__ = ["LayerPieces"]
 
@@ -47,6 +47,40 @@ __all__ = ["LayerPieces"]
 REQUEUE = 2.0
 #: ... or when the pieces of the roots still at work are this many per root.
 CROWD = 4.0
+
+
+def _halves(
+    Z: Any, n: IntArray, E: IntArray, f: FloatArray, s: Any, chord: IntArray
+) -> tuple[Any, IntArray, IntArray]:
+    """Both halves of convex polygons cut by zero lines: rows ``:S`` where ``s >= 0``, then ``s <= 0``.
+
+    :func:`._partition.split_polygons` (Sutherland-Hodgman for one half-plane) with the two
+    halves compacted in one pass; ``f`` are the values at the vertices, ``s`` their signs
+    after the zero tolerance, ``chord`` the new edge's label per polygon.
+    """
+    S, M = s.shape
+    nxt = _next(M)
+    s_next = s[:, nxt]
+    valid = np.arange(M)[None, :] < n[:, None]
+    cross = (s * s_next) < 0
+    lam = np.where(cross, f / np.where(cross, f - f[:, nxt], 1.0), 0.0)
+    pts = np.empty((2 * S, 2 * M), dtype=np.complex128)
+    pts[:S, 0::2] = Z
+    pts[:S, 1::2] = Z + lam * (Z[:, nxt] - Z)
+    pts[S:] = pts[:S]
+    ch = chord[:, None]
+    zero = s == 0
+    keep = np.empty((2 * S, 2 * M), dtype=bool)
+    lab = np.empty((2 * S, 2 * M), dtype=np.int64)
+    keep[:S, 1::2] = cross
+    keep[S:, 1::2] = cross
+    keep[:S, 0::2] = valid & (s >= 0)
+    keep[S:, 0::2] = valid & (s <= 0)
+    lab[:S, 0::2] = np.where(zero & (s_next < 0), ch, E)
+    lab[S:, 0::2] = np.where(zero & (s_next > 0), ch, E)
+    lab[:S, 1::2] = np.where(s_next > 0, E, ch)
+    lab[S:, 1::2] = np.where(s_next < 0, E, ch)
+    return _compact(pts, lab, keep)
 
 
 class LayerPieces(Partition):
@@ -269,45 +303,42 @@ class LayerPieces(Partition):
             return m - ((np.conj(a) * m).real + c) * a / (a * np.conj(a)).real
 
         chord = self._chords(cut, origin, lambda: 1j * a / np.abs(a), self._bit0 + j)  # type: ignore[arg-type]
-        (Zp, np_, Ep), (Zn, nn, En) = split_polygons(Z, self.n[cut], self.E[cut, : Z.shape[1]], f, s, chord)
-        ap, pp = polygon_area_perimeter(Zp)
-        an, pn = polygon_area_perimeter(Zn)
-        rp = 2.0 * ap / np.maximum(pp, 1e-300)
-        rn = 2.0 * an / np.maximum(pn, 1e-300)
+        S = cut.size
+        Zh, nh, Eh = _halves(Z, self.n[cut], self.E[cut, : Z.shape[1]], f, s, chord)  # (2S, .): +, -
+        area, perim = polygon_area_perimeter(Zh)
+        r = 2.0 * area / np.maximum(perim, 1e-300)
         if self.radius_rel:
-            tp = self.radius_tol + self.radius_rel * np.abs(_vertex_mean(Zp, np_))
-            tn = self.radius_tol + self.radius_rel * np.abs(_vertex_mean(Zn, nn))
+            wide = r > self.radius_tol + self.radius_rel * np.abs(_vertex_mean(Zh, nh))
         else:
-            tp = tn = self.radius_tol  # type: ignore[assignment]
-        ok = (rp > tp) & (rn > tn)
+            wide = r > self.radius_tol
+        ok = wide[:S] & wide[S:]
         if not ok.all():
             # one side is a sliver: the piece stays whole, with the larger side's sign
             bad = ~ok
-            self.L[cut[bad], j[bad]] = ap[bad] >= an[bad]
+            self.L[cut[bad], j[bad]] = area[:S][bad] >= area[S:][bad]
             self.rejected += int(bad.sum())
             if not ok.any():
                 return 0
-            cut, j, np_, Ep, nn, En = cut[ok], j[ok], np_[ok], Ep[ok], nn[ok], En[ok]
-            Zp, Zn, ap, an = Zp[ok], Zn[ok], ap[ok], an[ok]
-        self._widen(max(Zp.shape[1], Zn.shape[1]))
+            both = np.concatenate([ok, ok])
+            cut, j, Zh, nh, Eh, area = cut[ok], j[ok], Zh[both], nh[both], Eh[both], area[both]
         k = cut.size
+        self._widen(Zh.shape[1])
         self._reserve(k)
         new = np.arange(self.P, self.P + k)
         self.mroot[new] = self.mroot[cut]
         self.qroot[new] = self.qroot[cut]
         self.L[new] = self.L[cut]
         self.P += k
-        W = self.Z.shape[1]
-        for rows, Zc, nc, Ec, ac in ((cut, Zp, np_, Ep, ap), (new, Zn, nn, En, an)):
-            wc = Zc.shape[1]
-            self.Z[rows, :wc] = Zc
-            self.E[rows, :wc] = Ec
-            if wc < W:
-                self.Z[rows, wc:] = Zc[:, :1]
-                self.E[rows, wc:] = -(2**40)
-            self.n[rows] = nc
-            self.measure[rows] = ac
-        self.maxn = max(self.maxn, int(np_.max()), int(nn.max()))
+        rows = np.concatenate([cut, new])  # the parent's row keeps the positive half
+        wc = Zh.shape[1]
+        self.Z[rows, :wc] = Zh
+        self.E[rows, :wc] = Eh
+        if wc < self.Z.shape[1]:
+            self.Z[rows, wc:] = Zh[:, :1]
+            self.E[rows, wc:] = WINDOW_LABEL
+        self.n[rows] = nh
+        self.measure[rows] = area
+        self.maxn = max(self.maxn, int(nh.max()))
         self.L[cut, j] = True
         self.L[new, j] = False
         self.splits += k
