@@ -100,6 +100,14 @@ class _Degenerate(Exception):
     """The arrangement is not in general position (or a check failed): use ``lp``."""
 
 
+def _member(A: IntArray, B: IntArray) -> BoolArray:
+    """``out[i, j] = A[i, j] in B[i, :]`` (rows of a few entries: one comparison per column of B)."""
+    out = A == B[:, :1]
+    for j in range(1, B.shape[1]):
+        out |= A == B[:, j : j + 1]
+    return out
+
+
 class _Skeleton:
     """Vertices, sign vectors and edges of the complex (growable arrays).
 
@@ -200,8 +208,8 @@ class _Skeleton:
             t = va / (va - vb)
             # the edge's zeros: a's zeros that are b's too; p: a's other zero (b's sign there)
             Za, Zb = self.Zp[a], self.Zp[b]
-            shared = (Za[:, :, None] == Zb[:, None, :]).any(axis=2)
-            if np.any(shared.sum(axis=1) != d - 1):
+            shared = _member(Za, Zb)
+            if np.count_nonzero(shared) != s * (d - 1) or np.any(shared.sum(axis=1) != d - 1):
                 raise _Degenerate(f"an edge cut by hyperplane {col} is not on exactly {d - 1} hyperplanes")
             zc = Za[shared].reshape(s, d - 1)
             p = Za[~shared]
@@ -267,8 +275,7 @@ class _Skeleton:
         pairs = own[order].reshape(-1, 2)
         # the two edges of a 2-face share its d - 2 hyperplanes and no other
         z0, z1 = zc[pairs[:, 0]], zc[pairs[:, 1]]
-        eq = z0[:, :, None] == z1[:, None, :]
-        sh0, sh1 = eq.any(axis=2), eq.any(axis=1)
+        sh0, sh1 = _member(z0, z1), _member(z1, z0)
         if np.any(sh0.sum(axis=1) != d1 - 1) or np.any(sh1.sum(axis=1) != d1 - 1):
             raise _Degenerate("two edges matched on a face key but do not share a 2-face")
         return pairs, np.argmin(sh0, axis=1), np.argmin(sh1, axis=1)
@@ -399,9 +406,20 @@ def _lowest(sk: _Skeleton, up: BoolArray) -> _Lowest:
     nb[slot] = head
     nb = nb.reshape(N, d, 2)
     has = nb >= 0  # (N, d, 2): an up edge on the + / - side of the k-th zero
-    rows = np.flatnonzero(np.all(has.any(axis=2), axis=1))
-    V, sigma = _choices(has, rows, range(d))
-    return _Lowest(V=V, sigma=sigma, nb=nb)
+    hp, hm = has[:, :, 0], has[:, :, 1]
+    every = hp[:, 0] | hm[:, 0]  # an up edge along every line
+    two = hp[:, 0] & hm[:, 0]  # both edges of some line go up (it bends at the vertex)
+    for k in range(1, d):
+        every &= hp[:, k] | hm[:, k]
+        two |= hp[:, k] & hm[:, k]
+    simple = np.flatnonzero(every & ~two)  # one cell, its sides: the up edges'
+    bent = np.flatnonzero(every & two)
+    V1 = simple
+    sigma1 = np.where(hp[simple], 1, -1).astype(np.int8)
+    if bent.size:
+        V2, sigma2 = _choices(has, bent, range(d))
+        V1, sigma1 = np.concatenate([V1, V2]), np.concatenate([sigma1, sigma2])
+    return _Lowest(V=V1, sigma=sigma1, nb=nb)
 
 
 def _choices(has: BoolArray, rows: IntArray, ks: Any) -> tuple[IntArray, np.ndarray]:
@@ -481,33 +499,34 @@ def _simplices(sk: _Skeleton, low: _Lowest) -> tuple[FloatArray, FloatArray]:
     """Incentre and inradius of each cell's simplex (its lowest vertex and ``d`` up neighbours).
 
     The simplex lies in the cell, so its inradius is a lower bound on the cell's and its
-    incentre an interior point.  With ``M = [p_i - p_0]``, the barycentric gradients are the
-    columns of ``M^{-1}`` (and minus their sum); the inradius is ``1 / sum_i |grad lambda_i|``
-    and the incentre ``sum_i |grad lambda_i| p_i / sum_i |grad lambda_i|``.
+    incentre an interior point.  With ``M = [p_i - p_0]`` (rows), the barycentric gradients
+    are the columns of ``M^{-1}`` (and minus their sum); the inradius is
+    ``1 / sum_i |grad lambda_i|`` and the incentre ``sum_i |grad lambda_i| p_i / sum_i |grad lambda_i|``.
     """
     V, sigma, d = low.V, low.sigma, sk.d
     n = V.size
-    U = low.nb[V[:, None], np.arange(d)[None, :], np.where(sigma > 0, 0, 1)]  # (n, d) neighbours
+    flat = low.nb.reshape(-1)
+    U = flat[V[:, None] * (2 * d) + 2 * np.arange(d)[None, :] + (sigma < 0)]  # (n, d) neighbours
     P0 = sk.X[V]
     Pn = sk.X[U]
     D = Pn - P0[:, None, :]  # rows p_i - p_0
     ok = np.ones(n, dtype=bool)
     try:
-        grads = np.linalg.inv(D).transpose(0, 2, 1)  # row i: grad of lambda_{i+1}
+        Minv = np.linalg.inv(D)
     except np.linalg.LinAlgError:  # a flat simplex (it then certifies nothing)
         ok = np.abs(np.linalg.det(D)) > 0
-        grads = np.zeros_like(D)
-        grads[ok] = np.linalg.inv(D[ok]).transpose(0, 2, 1)
-    g0 = -grads.sum(axis=1)
+        Minv = np.zeros_like(D)
+        Minv[ok] = np.linalg.inv(D[ok])
     norms = np.empty((n, d + 1))
+    g0 = Minv.sum(axis=2)  # minus the gradient of lambda_0
     norms[:, 0] = np.sqrt(np.einsum("ij,ij->i", g0, g0))
-    norms[:, 1:] = np.sqrt(np.einsum("ijk,ijk->ij", grads, grads))
+    norms[:, 1:] = np.sqrt(np.einsum("nji,nji->ni", Minv, Minv))
     total = norms.sum(axis=1)
-    safe = np.where(total > 0, total, 1.0)
+    safe = np.where(ok & (total > 0), total, 1.0)
     radii = np.where(ok, 1.0 / safe, 0.0)
-    Pall = np.concatenate([P0[:, None, :], Pn], axis=1)
-    incentre = ((norms / safe[:, None])[:, :, None] * Pall).sum(axis=1)
-    points = np.where(ok[:, None], incentre, Pall.mean(axis=1))
+    points = (norms[:, :1] * P0 + np.einsum("ni,nij->nj", norms[:, 1:], Pn)) / safe[:, None]
+    if not np.all(ok):
+        points[~ok] = (P0[~ok] + Pn[~ok].sum(axis=1)) / (d + 1)
     return points, radii
 
 
@@ -533,9 +552,11 @@ def _count(
     # either side of the dropped hyperplane (only the inner side for a domain row)
     slots = np.concatenate([e0 * (2 * d) + sk.C0[: sk.ne], e1 * (2 * d) + sk.C1[: sk.ne]])
     used = np.bincount(slots, minlength=N * 2 * d).reshape(N, d, 2)
-    expect = np.ones((N, d, 2), dtype=np.int64)
-    expect[:, :, 1] = sk.Zp[:N] >= ndom
-    if not np.array_equal(used, expect):
+    if (
+        N
+        and (int(used.max()) > 1 or int(used[:, :, 0].min()) < 1)
+        or not np.array_equal(used[:, :, 1], sk.Zp[:N] >= ndom)
+    ):
         raise _Degenerate("a vertex's edges do not leave each of its hyperplanes once on each side")
     delta = sk.X[e1] - sk.X[e0]
     for attempt in range(4):
