@@ -5,12 +5,12 @@ Baseline: ``enumerate_regions(net, box, method="geometric")`` then ``save_region
 ``stream_regions(net, box, "r.npz")``: the geometric engine walks independent parts of the
 domain depth first and hands each finished part's regions to a writer that appends them
 to raw files on disk, then assembles one ``.npz`` (:mod:`relu_regions.regions._export`).
-Each run is a fresh process, so its peak resident set size (``ru_maxrss``) is its own;
-the RSS after the imports is printed too.  Nets: one hidden layer ``2-w-1`` (He weights,
-``N(0, 0.1^2)`` biases) on ``[-1, 1]^2``, whose ``w`` lines meet in about ``w^2/2``
-points, so ``w`` = 150, 470, 1480 give about 10^4, 10^5, 10^6 regions (one hidden layer:
-the same number of regions per neuron as deep nets of this init, without the layer
-products).  Both files are checked to hold the same set of activation patterns
+Each run is a fresh process, so its peak resident set size (``VmHWM``, the process's own
+high-water mark) is its own; the RSS after the imports is printed too.  Nets: one
+hidden layer ``2-w-1`` (He weights, ``N(0, 0.1^2)`` biases) on ``[-1, 1]^2``, whose ``w``
+lines meet in about ``w^2/2`` points, so ``w`` = 150, 470, 1480 give about 10^4, 10^5,
+10^6 regions (one hidden layer: the same number of regions per neuron as deep nets of
+this init, without the layer products).  Both files are checked to hold the same set of activation patterns
 (10^4, 10^5).  The baseline is not run at 10^6 unless ``--baseline-1e6``.
 
 Run: ``python benchmarks/bench_stream.py [--quick] [--baseline-1e6]``.
@@ -35,7 +35,19 @@ WIDTHS = {"1e4": 150, "1e5": 470, "1e6": 1480}
 
 
 def _rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: KiB
+    """Peak resident set size of this process in MiB.
+
+    ``VmHWM`` from ``/proc/self/status`` (Linux; reset by ``exec``, unlike ``ru_maxrss``, which
+    a child started by ``fork`` + ``exec`` inherits from its parent), else ``ru_maxrss``.
+    """
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:  # pragma: no cover - not Linux
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux/BSD: KiB
 
 
 def child(mode: str, width: int, path: str) -> None:
@@ -92,7 +104,7 @@ def main() -> None:
     print(f"# python {platform.python_version()}, numpy {np.__version__}, {platform.machine()}, "
           f"{os.cpu_count()} cpus, load average {os.getloadavg()[0]:.1f}; 1 thread")
     print("# baseline: enumerate_regions + save_regions (in memory); ours: stream_regions (parts to disk)")
-    print("# net 2-w-1 on [-1, 1]^2; peak RSS = ru_maxrss of the run's process (imports included)")
+    print("# net 2-w-1 on [-1, 1]^2; peak RSS = VmHWM of the run's own process (imports included)")
     print()
     head = ("target", "w", "regions", "method", "wall s", "cpu s", "regions/s", "RSS imports", "peak RSS",
             "file MB")

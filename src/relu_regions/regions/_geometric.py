@@ -61,6 +61,16 @@ region at distance :math:`D` from the origin must have an inradius of about
 the origin and relative to :math:`|t|` (like floating-point precision) farther out.  A
 region resolved on a face but not in :math:`B` makes the result inexact (the union is
 then returned as a lower bound).
+
+Kernels and streaming
+---------------------
+In 2-D the pieces are split by :class:`._pieces2d.LayerPieces` (maps per layer root, the
+pieces of all roots split in rounds; ``KERNEL = "neuron"`` selects the previous
+:class:`._partition.Partition`, same results).  With the option ``sink`` (a callable) the
+regions of a bounded 2-D domain are not returned but handed to ``sink`` in chunks as
+independent parts of the domain finish (:func:`_stream_partition`, at most about
+``chunk_size`` pieces per part, so memory is bounded); the result then has ``count`` rows
+of width 0.  :func:`relu_regions.regions.stream_regions` uses it to write ``.npz`` files.
 """
 
 from __future__ import annotations

@@ -28,8 +28,11 @@ the splits of layer ``l`` do not change.  Hence
   (real, not complex: a quarter of the flops).
 
 A piece is a row of padded arrays (complex vertices ``Z``, counts ``n``, edge labels
-``E``), exactly as in :mod:`._partition`, whose helpers (``split_polygons``, area,
-centroids, chords) it reuses; so adjacency and the projective faces work unchanged.
+``E``), exactly as in :mod:`._partition`, whose helpers (the Sutherland-Hodgman
+compaction, areas, centroids, chords) it reuses; so adjacency and the projective faces
+work unchanged.  Parts of a layer whose roots are disjoint never interact, so
+:meth:`LayerPieces.child` / :meth:`LayerPieces.next_child` hand them out one at a time
+(the bounded-memory walk of :func:`._geometric._stream_partition`).
 """
 
 from __future__ import annotations
