@@ -29,6 +29,7 @@ import dataclasses
 import functools
 import math
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -53,6 +54,9 @@ MAX_RANDOM_RAYS = 256
 #: :func:`facets_lp` with a box first looks for section points this far (times the domain's
 #: Chebyshev radius) from the box.
 BOX_MARGIN = 1e-2
+#: The ``y``-space Qhull screen of :func:`facets_lp` (with ``basis``) rejects a row only when
+#: its dual point lies deeper than this (relative to the dual points' extent) inside the hull.
+OUTER_DEPTH_TOL = 1e-7
 #: Relative tolerance under which two normalised rows ``(G_i, h_i)/|G_i|`` coincide.
 COINCIDE_TOL = 1e-10
 
@@ -187,6 +191,7 @@ class _FacetLP:
         self.Gn = Gn
         self.hn = hn
         self.cap = cap
+        self.failed = False  # the last section LP was neither solved nor proven infeasible
 
     def section_centre(
         self, j: int, same: np.ndarray, bounds: tuple[FloatArray, FloatArray] | None = None
@@ -218,6 +223,7 @@ class _FacetLP:
         hs.changeCoeff(j, k, 1.0)
         for i in same:
             hs.changeRowBounds(int(i), -inf, float(self.hn[i]))
+        self.failed = False
         if retry:
             x = self._fresh(j, same, bounds)
         return x
@@ -236,7 +242,10 @@ class _FacetLP:
         if bounds is not None:
             hs.changeColsBounds(self.k, np.arange(self.k, dtype=np.int32), bounds[0], bounds[1])
         hs.run()
-        if hs.getModelStatus() != self.highspy.HighsModelStatus.kOptimal:
+        status = self.highspy.HighsModelStatus
+        # neither solved nor proven infeasible (HiGHS may even call a capped LP unbounded)
+        self.failed = hs.getModelStatus() not in (status.kOptimal, status.kInfeasible)
+        if hs.getModelStatus() != status.kOptimal:
             return None
         return np.array(hs.getSolution().col_value[: self.k])
 
@@ -290,6 +299,18 @@ class _LiftedFacetLP:
         hs.passModel(lp)
         self.hs = hs
         self.tcols = np.arange(r + 1, nc, dtype=np.int32)
+        self.bounds: tuple[FloatArray, FloatArray] | None = None
+
+    def reset(self, Ay: FloatArray, hn: FloatArray) -> None:
+        """The same model for another region's rows (same ``m``, ``V`` and box): only the
+        ``m r`` coefficients and ``m`` bounds change; the last basis warm-starts it."""
+        hs = self.hs
+        for i in range(self.m):
+            for c in range(self.r):
+                hs.changeCoeff(i, c, float(Ay[i, c]))
+        rows = np.arange(self.m, dtype=np.int32)
+        hs.changeRowsBounds(self.m, rows, np.full(self.m, -self.highspy.kHighsInf), hn)
+        self.hn = hn
 
     def section_centre(
         self, j: int, same: np.ndarray, bounds: tuple[FloatArray, FloatArray]
@@ -297,7 +318,11 @@ class _LiftedFacetLP:
         """As :meth:`_FacetLP.section_centre`; returns the point ``t``."""
         hs, inf, r = self.hs, self.highspy.kHighsInf, self.r
         status = self.highspy.HighsModelStatus
-        hs.changeColsBounds(self.k, self.tcols, bounds[0], bounds[1])
+        if self.bounds is None or not (
+            np.array_equal(self.bounds[0], bounds[0]) and np.array_equal(self.bounds[1], bounds[1])
+        ):
+            hs.changeColsBounds(self.k, self.tcols, bounds[0], bounds[1])
+            self.bounds = bounds
         hs.changeRowBounds(j, float(self.hn[j]), float(self.hn[j]))
         hs.changeCoeff(j, r, 0.0)
         for i in same:
@@ -375,19 +400,36 @@ def _outer_facets(
     of positive radius in the region: not a facet.  Returns ``{row: centroid of its facet of
     P}`` for the representatives of the facet rows, or ``None`` when Qhull fails.
     """
+    from scipy.spatial import ConvexHull, QhullError  # type: ignore[attr-defined]
+
     r = V.shape[1]
     mid, half = 0.5 * (lo + hi), 0.5 * (hi - lo)
     cy, wy = V.T @ mid, np.abs(V).T @ half
     eye = np.eye(r)
     m = Ay.shape[0]
-    try:
-        fq = facets_qhull(np.vstack([Ay, eye, -eye]), np.r_[hn, cy + wy, wy - cy], y0, 0.0)
-    except (_QhullFailed, SolverError):
+    G = np.vstack([Ay, eye, -eye])
+    s = np.r_[hn, cy + wy, wy - cy] - G @ y0
+    if not s.min() > 0:
         return None
+    D = G / s[:, None]  # polar duality, as in facets_qhull
+    try:
+        hull = ConvexHull(D, qhull_options="Qt")
+    except (QhullError, ValueError):
+        return None
+    eq = hull.equations
+    if np.any(eq[:, r] >= 0):
+        return None
+    V_out = y0 - eq[:, :r] / eq[:, r:]  # the polytope's vertices
+    # a row counts unless its dual point lies clearly inside the dual hull: rows whose dual
+    # points Qhull may have merged (nearly coinciding hyperplanes) go to the LPs
+    depth = -np.max(D[:m] @ eq[:, :r].T + eq[:, r], axis=1)
+    near = depth <= OUTER_DEPTH_TOL * float(np.max(np.linalg.norm(D, axis=1)))
     points: dict[int, FloatArray] = {}
-    for i, y in zip(fq.rows.tolist(), fq.points, strict=True):
-        if i < m:
-            points.setdefault(int(rep[i]), y)
+    simp = hull.simplices
+    for i in np.flatnonzero(near):
+        inc = np.flatnonzero(np.any(simp == i, axis=1))
+        y = V_out[inc].mean(axis=0) if inc.size else y0 + Ay[i]
+        points.setdefault(int(rep[i]), y)
     return points
 
 
@@ -399,6 +441,7 @@ def facets_lp(
     candidates: np.ndarray | None = None,
     box: tuple[FloatArray, FloatArray] | None = None,
     basis: FloatArray | None = None,
+    models: dict[Any, Any] | None = None,
 ) -> Facets:
     """The ``lp`` finder for ``{G t <= h}`` (and ``lower <= t <= upper`` with ``box``).
 
@@ -524,10 +567,16 @@ def facets_lp(
         # the section LPs in y = V^T t without the box first (module docstring of the finder)
         left: list[int] = []
         ysolver = _FacetLP(Ay, hn, cap=10.0 * scale) if todo else None
+        # the outer box of the domain's image bounds y (Y lies in it: rejections stay valid)
+        y_box = (V.T @ (0.5 * (lo + hi)) - np.abs(V).T @ (0.5 * (hi - lo)),
+                 V.T @ (0.5 * (lo + hi)) + np.abs(V).T @ (0.5 * (hi - lo))) if box is not None else None
         for j in todo:
             assert ysolver is not None
-            yc = ysolver.section_centre(j, np.flatnonzero((rep == j) & (np.arange(m) != j)))
+            yc = ysolver.section_centre(j, np.flatnonzero((rep == j) & (np.arange(m) != j)), y_box)
             lps += 1
+            if yc is None and ysolver.failed and box is not None:
+                left.append(j)  # not solved: the lifted LP decides
+                continue
             if yc is None:
                 continue  # the section is empty even without the box
             x = t0 + V @ (yc - y0)
@@ -546,7 +595,15 @@ def facets_lp(
                 left.append(j)
         todo = left
         if todo:
-            lifted = _LiftedFacetLP(Ay, hn, V, cap=10.0 * scale)
+            key = ("lifted", m, id(basis))
+            if models is not None and key in models:
+                lifted = models[key]
+                lifted.reset(Ay, hn)
+            else:
+                lifted = _LiftedFacetLP(Ay, hn, V, cap=10.0 * scale)
+                if models is not None:
+                    models.clear()  # one model per run (the basis and the box stay)
+                    models[key] = lifted
     if todo and box is None:
         solver = _FacetLP(Gn, hn, cap=10.0 * scale)
         for j in todo:

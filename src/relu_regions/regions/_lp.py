@@ -431,6 +431,7 @@ def lp_serial(
     else:
         stats_pre = {}
 
+    models: dict[Any, Any] = {}  # the LP finder's HiGHS models, re-used from region to region
     index: dict[bytes, int] = {s0.tobytes(): 0}
     patterns: list[BoolArray] = [s0]
     points: list[FloatArray] = [p0]
@@ -473,7 +474,7 @@ def lp_serial(
             if keep is None:
                 fac = find_facets(Gr, hr, points[i], scale, method, live[b], far=far)
             else:
-                fac = facets_lp(Gr, hr, points[i], scale, candidates, box=box, basis=basis)
+                fac = facets_lp(Gr, hr, points[i], scale, candidates, box=box, basis=basis, models=models)
                 fac = dataclasses.replace(fac, rows=keep[fac.rows])
             stats["facet_lps"] += fac.lps
             stats["qhull_fallbacks"] += int(fac.fallback)
