@@ -429,19 +429,21 @@ def _choices(has: BoolArray, rows: IntArray, ks: Any) -> tuple[IntArray, np.ndar
     zeros not in ``ks``); ``rows`` must have an up edge on some side of each zero in ``ks``.
     """
     d = has.shape[1]
-    per = has.sum(axis=2)
+    hr = has[rows]  # (n, d, 2)
+    per = hr[:, :, 0].astype(np.int64) + hr[:, :, 1]
+    src = np.arange(rows.size)  # row of hr behind each choice
     sigma = np.zeros((rows.size, d), dtype=np.int8)
     for kk in ks:
-        reps = per[rows, kk]
-        s_k = np.where(has[rows, kk, 0], 1, -1).astype(np.int8)
+        reps = per[src, kk]
+        s_k = np.where(hr[src, kk, 0], 1, -1).astype(np.int8)
         if np.any(reps == 2):  # a line bending at the vertex: two cells
-            rows = np.repeat(rows, reps)
+            src = np.repeat(src, reps)
             sigma = np.repeat(sigma, reps, axis=0)
             s_k = np.repeat(s_k, reps)
             starts = np.cumsum(reps) - reps
             s_k[(starts + 1)[reps == 2]] = -1
         sigma[:, kk] = s_k
-    return rows, sigma
+    return rows[src], sigma
 
 
 def _adjacency(sk: _Skeleton, low: _Lowest, hashes: np.ndarray) -> IntArray:
@@ -558,11 +560,16 @@ def _count(
         or not np.array_equal(used[:, :, 1], sk.Zp[:N] >= ndom)
     ):
         raise _Degenerate("a vertex's edges do not leave each of its hyperplanes once on each side")
-    delta = sk.X[e1] - sk.X[e0]
+    X = sk.X[:N]
+    diam = float(np.max(X.max(axis=0) - X.min(axis=0))) if N else 0.0
     for attempt in range(4):
         c = _generic_direction(d, attempt)
-        slope = delta @ c
-        if np.all(np.abs(slope) > 1e-9 * np.sqrt(np.einsum("ij,ij->i", delta, delta))):
+        height = X @ c
+        slope = height[e1] - height[e0]
+        near = np.flatnonzero(np.abs(slope) <= 1e-9 * diam)  # only these need their lengths
+        if near.size == 0 or np.all(
+            np.abs(slope[near]) > 1e-9 * np.linalg.norm(X[e1[near]] - X[e0[near]], axis=1)
+        ):
             break
     else:
         raise _Degenerate("no generic direction found (an edge is orthogonal to every one tried)")
@@ -649,8 +656,8 @@ def _partial(sk: _Skeleton, cols: int, net: Network) -> EngineResult:
     """A stopped run: full patterns at the interior points of the cells built so far."""
     d = sk.d
     try:
-        delta = sk.X[sk.E1[: sk.ne]] - sk.X[sk.E0[: sk.ne]]
-        low = _lowest(sk, delta @ _generic_direction(d, 0) > 0)
+        height = sk.X[: sk.N] @ _generic_direction(d, 0)
+        low = _lowest(sk, height[sk.E1[: sk.ne]] > height[sk.E0[: sk.ne]])
         points, radii = _simplices(sk, low)
         pts = points[radii > 0]
     except Exception:  # noqa: BLE001 - a partial result must never raise
