@@ -602,7 +602,7 @@ def _count(
         "lowest_vertex_regions": int(n),
         "highest_vertex_regions": int(high.V.size),
         "same_cells_both_directions": True,
-        "vertex_degrees_ok": True,
+        "vertices_locally_simple": True,
         "forward_pass_checked": int(check.size),
         "forward_pass_agrees": True,
         "min_certified_inradius": min_radius,
