@@ -8,11 +8,11 @@ pool, a Dask ``client.get_executor()``; see :mod:`relu_regions.cluster`).  The n
 waits for the whole layer, as in the serial loop (its big-M constants need these signs).
 
 What ships to a worker: the :class:`~relu_regions.stability._setup.Setup` (network weights
-and the domain's chart), the tightened bounds of the earlier layers, the best witness
-values found so far for this layer (so no answered question is asked again) and the chunk's
-neuron indices.  What comes back: the chunk's proven signs (status, proof, bound), every
-LP/MILP solution point (witness candidates, checked here by a forward pass like all
-witnesses) and the solve counters.
+and the domain's chart; scattered once per run on Dask), the tightened bounds of the
+earlier layers, the best witness values found so far for this layer (so no answered
+question is asked again) and the chunk's neuron indices.  What comes back: the chunk's
+proven signs (status, proof, bound), every LP/MILP solution point (witness candidates,
+checked here by a forward pass like all witnesses) and the solve counters.
 
 The classification is the serial one: every stable neuron has a proven bound and every
 unstable one two checked witnesses, whatever the order of the solves.  What may differ is
@@ -125,10 +125,11 @@ def parallel_sign_milps(
     signs = [state.signs(k) for k in range(layer)]
     bounds = list(state.bounds)
     t0 = time.perf_counter()
+    setup = _shared_setup(executor, state)
     futures = [
         executor.submit(
             _chunk_task,
-            state.setup,
+            setup,
             bounds,
             signs,
             layer,
@@ -156,6 +157,27 @@ def parallel_sign_milps(
             pending = set()
     state.settle_by_witnesses(layer)
     state.stats["milp_wall_seconds"] = state.stats.get("milp_wall_seconds", 0.0) + time.perf_counter() - t0
+
+
+def _shared_setup(executor: Any, state: Any) -> Any:
+    """The setup, scattered once to every Dask worker (a future), else the object itself.
+
+    A box domain's chart carries an identity basis (784 x 784: 4.9 MB), so shipping the
+    setup with every chunk would dominate the traffic; Dask resolves a future argument on
+    the worker from its own copy.
+    """
+    cached = getattr(state, "_remote_setup", None)
+    if cached is not None:
+        return cached
+    shared: Any = state.setup
+    client = getattr(executor, "_client", None)
+    if client is not None:
+        try:
+            shared = client.scatter(state.setup, broadcast=True, hash=False)
+        except Exception:  # noqa: BLE001 - any failure: ship it with each task instead
+            shared = state.setup
+    state._remote_setup = shared
+    return shared
 
 
 def _merge(state: Any, layer: int, out: dict[str, Any], ACTIVE: int, INACTIVE: int, UNDECIDED: int) -> None:
