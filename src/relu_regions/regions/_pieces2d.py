@@ -237,11 +237,14 @@ class LayerPieces(Partition):
         c.begin_layer(M, T)
         return c
 
-    def _circles(self) -> tuple[Any, FloatArray]:
-        """Centre (vertex mean) and radius of every piece's bounding circle."""
-        P = self.P
-        Z = self.Z[:P, : self.maxn]
-        C = _vertex_mean(Z, self.n[:P])
+    def _circles(self, rows: IntArray | None = None) -> tuple[Any, FloatArray]:
+        """Centre (vertex mean) and radius of the bounding circle of every piece (or of ``rows``)."""
+        if rows is None:
+            Z, n = self.Z[: self.P, : self.maxn], self.n[: self.P]
+        else:
+            n = self.n[rows]
+            Z = self.Z[rows, : int(n.max(initial=1))]
+        C = _vertex_mean(Z, n)
         return C, np.abs(Z - C[:, None]).max(axis=1)
 
     def _set_queue(self, qp: IntArray, qn: IntArray) -> None:
@@ -263,8 +266,10 @@ class LayerPieces(Partition):
         pp = np.repeat(np.arange(P), rest)
         offs = np.arange(total) - np.repeat(np.cumsum(rest) - rest, rest)
         jj = self.qn[self.qs[r[pp]] + t + offs]
-        C, R = self._circles()
-        C, R = C[pp], R[pp]
+        live = np.flatnonzero(rest)  # circles of the pieces with neurons left only
+        C, R = self._circles(live)
+        at = np.repeat(np.arange(live.size), rest[live])
+        C, R = C[at], R[at]
         mr = self.mroot[pp]
         m3 = self.M[jj, :, mr]
         t2 = self.T[jj, :, mr]
