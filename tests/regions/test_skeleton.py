@@ -144,8 +144,12 @@ DEGENERATE = {
 }
 
 
-#: constant neurons that are never zero on the domain: still general position, no fallback
-GENERAL = {"dead neuron", "zero row, positive bias"}
+#: handled exactly by the skeleton: neurons of one sign (or identically zero) on the whole
+#: domain before any cut, whose zero set is at most a face of the domain
+GENERAL = {"dead neuron", "zero row, positive bias", "zero row, zero bias", "plane on a domain facet",
+           "plane through a domain vertex"}
+#: degenerate nets whose first-layer cells are all in general position (no lp at all)
+LOCALISED = {"duplicate neurons", "cancellation", "neuron zero on a region"}
 
 
 @pytest.mark.parametrize("name", sorted(DEGENERATE))
@@ -156,11 +160,25 @@ def test_degenerate_nets_match_lp_and_brute_force(name):
     b = enumerate_regions(net, dom, method="lp", progress=False)
     assert a.count.exact
     assert pattern_set(a.patterns) == pattern_set(b.patterns) == brute_force_patterns(*chart_problem(net, dom))
-    if name not in GENERAL:  # every other net is degenerate: detected and handed to lp
+    if name not in GENERAL:  # every other net is degenerate: detected, split into cells
         assert a.count.details["fallback"].startswith("lp: ")
         assert a.count.details["general_position"] is False
+        assert a.count.details["fallback_cells"] <= a.count.details["cells"]
+        if name in LOCALISED:  # each cell is in general position: the skeleton did them all
+            assert a.count.details["fallback_cells"] == 0
     else:
         assert "fallback" not in a.count.details
+
+
+def test_workers_and_executors_give_the_serial_regions():
+    from concurrent.futures import ThreadPoolExecutor
+
+    net = random_network([3, 8, 6, 1], seed=13, bias_std=0.1)
+    serial = enumerate_regions(net, _box(3), method="skeleton", progress=False)
+    with ThreadPoolExecutor(2) as pool:
+        par = enumerate_regions(net, _box(3), method="skeleton", executor=pool, progress=False)
+    assert par.count.exact and par.count.details["cells"] > 1
+    assert pattern_set(par.patterns) == pattern_set(serial.patterns)
 
 
 def test_degenerate_domain_is_handed_to_lp():

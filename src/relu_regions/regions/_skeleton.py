@@ -78,10 +78,11 @@ from .._budget import Budget, progress_bar
 from .._typing import BoolArray, FloatArray, IntArray
 from ..exceptions import DomainError, EmptyDomainError
 from ..network import Network
+from ._parallel import serial_or_parallel
 from ._polytope import RADIUS_TOL, axis_rows, bounding_box, domain_scale
 from ._types import ENGINES, EngineInfo, EngineResult
 
-__all__ = ["skeleton_engine", "ZERO_RTOL", "RADIUS_MARGIN", "MAX_DIM"]
+__all__ = ["skeleton_engine", "skeleton_serial", "ZERO_RTOL", "RADIUS_MARGIN", "MAX_DIM", "CELL_SPLITS"]
 
 #: A neuron is *on* a vertex when ``|z| <= ZERO_RTOL * (|W_j| max_v |h(v)| + |b_j|)`` there
 #: (a bound on the magnitude of the terms that make up ``z`` on the skeleton): degenerate.
@@ -150,6 +151,7 @@ class _Skeleton:
         self.Z = np.empty((0, cap))  # pre-activations of the current layer
         self.tol = np.empty(0)  # their zero tolerances (per neuron)
         self.splits = 0
+        self.constants = 0  # neurons of one sign on the whole domain (before any cut)
 
     def _leaves(self, tail: IntArray, head: IntArray) -> IntArray:
         """Codes ``2 k + (0 if + else 1)``: the edge leaves ``tail``'s ``k``-th zero to that side."""
@@ -256,6 +258,11 @@ class _Skeleton:
         if clip:
             self._drop(self.S[: self.N, col] >= 0)
         return s
+
+    def constant(self, col: int, sign: int) -> None:
+        """A hyperplane of one sign at every vertex (it cuts nothing)."""
+        self.S[: self.N, col] = sign
+        self.Hv[: self.N] += self.w[col] * sign
 
     def _match(self, He: np.ndarray, zc: IntArray, col: int) -> tuple[IntArray, IntArray, IntArray]:
         """Pairs of cut edges (hashes ``He``, zero columns ``zc``) that lie on a common 2-face,
@@ -627,6 +634,7 @@ def _build(
     sk, ndom = _domain(G, h, nneur)
     col = ndom
     slope_prev = 0.0
+    affine = True  # no neuron has cut the domain yet: the next layer is affine on it
     for li, L in enumerate(layers):
         W, b, slope = np.asarray(L.weight), np.asarray(L.bias), float(L.slope)  # type: ignore[arg-type]
         if li > 0:
@@ -635,20 +643,36 @@ def _build(
         else:
             H = np.ascontiguousarray(sk.X[: sk.N].T)
         sk.start_layer(W, b, H)
+        cut_here = False
         for j in range(L.width):
             if budget.stop:
                 return sk, col, False
             vals = sk.Z[j, : sk.N]
+            if affine and sk.N:
+                hi, lo = float(vals.max()), float(vals.min())
+                if not (hi > sk.tol[j] and lo < -sk.tol[j]):
+                    # no earlier layer cut the domain, so this neuron is affine on it (convex);
+                    # of one sign (or zero) at its vertices, its zero set is a face of the
+                    # domain (or all of it): it cuts nothing and has one sign inside
+                    # (identically zero: inactive)
+                    sk.constant(col, 1 if hi > sk.tol[j] else -1)
+                    sk.constants += 1
+                    col += 1
+                    if progress is not None:
+                        progress.update(1)
+                    continue
             if sk.N and np.abs(vals).min() <= sk.tol[j]:
                 raise _Degenerate(
                     f"neuron {j} of activated layer {li} is zero at a vertex (a hyperplane through a vertex, "
                     "a duplicate neuron or one constant zero on a cell)"
                 )
             sk.cut(col, vals, j, clip=False)
+            cut_here = True
             col += 1
             if progress is not None:
                 progress.update(1)
         slope_prev = slope
+        affine = affine and not cut_here
     return sk, col, True
 
 
@@ -673,7 +697,7 @@ def _partial(sk: _Skeleton, cols: int, net: Network) -> EngineResult:
     )
 
 
-def skeleton_engine(
+def skeleton_serial(
     net: Network, G: FloatArray, h: FloatArray, *, budget: Budget, options: dict[str, Any]
 ) -> EngineResult:
     """Exact activation regions of ``net`` (chart coordinates) on the polytope ``{t : G t <= h}``."""
@@ -684,7 +708,9 @@ def skeleton_engine(
         raise DomainError("the skeleton engine works on domains of dimension >= 2 (use geometric in 1-D)")
     if d > MAX_DIM:
         raise DomainError(f"the skeleton engine works on domains of dimension <= {MAX_DIM}, this one has {d}")
-    if np.all(axis_rows(G)):  # a box: its Chebyshev radius is its smallest half-width
+    if options.get("_scale"):  # a cell of a larger domain: that domain's tolerance scale
+        scale = float(options["_scale"])
+    elif np.all(axis_rows(G)):  # a box: its Chebyshev radius is its smallest half-width
         lo, hi = bounding_box(G, h)
         scale = float(np.min(hi - lo)) / 2.0
     else:
@@ -699,11 +725,14 @@ def skeleton_engine(
                 return _partial(sk, cols, net)
             patterns, points, certificate, pairs = _count(sk, net, scale, bool(options.get("adjacency")))
     except _Degenerate as exc:
-        return _fallback(net, G, h, budget, options, str(exc))
+        if options.get("_cell") or options.get("adjacency"):
+            return _fallback(net, G, h, budget, options, str(exc))
+        return _cells_fallback(net, G, h, budget, options, str(exc), scale)
     details = {
         "vertices": int(sk.N),
         "edges": int(sk.ne),
         "edge_splits": int(sk.splits),
+        "constant_neurons": int(sk.constants),
         "zero_rtol": ZERO_RTOL,
         "general_position": True,
     }
@@ -718,6 +747,43 @@ def skeleton_engine(
     )
 
 
+#: first-layer hyperplanes that split a degenerate domain (2^CELL_SPLITS cells at most)
+CELL_SPLITS = 3
+
+
+def _cells_fallback(
+    net: Network, G: FloatArray, h: FloatArray, budget: Budget, options: dict[str, Any], reason: str,
+    scale: float,
+) -> EngineResult:
+    """A degenerate domain: split it by a few first-layer hyperplanes (which cut no region) and
+    run the skeleton on each cell; only the cells that are degenerate themselves go to ``lp``.
+    The regions are merged by pattern (each lies in exactly one cell)."""
+    from ._parallel import _merge, split_cells
+
+    if not net.activated_layers:
+        return _fallback(net, G, h, budget, options, reason)
+    cells = split_cells(net, G, h, pieces=2**CELL_SPLITS, scale=scale)
+    if len(cells) <= 1:
+        return _fallback(net, G, h, budget, options, reason)
+    sub = {**options, "_cell": True, "_scale": scale, "progress": False}
+    results = []
+    for Gc, hc in cells:
+        results.append(skeleton_serial(net, Gc, hc, budget=budget, options=sub))
+        if budget.stop:
+            break
+    merged = _merge(results, len(cells), 0, net.num_neurons, net.input_dim)
+    on_lp = sum("fallback" in r.details for r in results)
+    details = {
+        **merged.details,
+        "fallback": (
+            f"lp: {reason} (lp on {on_lp} of {len(cells)} first-layer cells, the skeleton on the others)"
+        ),
+        "fallback_cells": on_lp,
+        "general_position": False,
+    }
+    return dataclasses.replace(merged, details=details)
+
+
 def _fallback(
     net: Network, G: FloatArray, h: FloatArray, budget: Budget, options: dict[str, Any], reason: str
 ) -> EngineResult:
@@ -730,6 +796,9 @@ def _fallback(
     return dataclasses.replace(res, details=details)
 
 
+skeleton_engine = serial_or_parallel(skeleton_serial)
+
+
 ENGINES.add(
     "skeleton",
     EngineInfo(
@@ -737,6 +806,7 @@ ENGINES.add(
         exact=True,
         max_dim=MAX_DIM,
         needs_bounded=True,
+        parallel=True,
         description=(
             "vertex/edge skeleton split neuron by neuron, lowest-vertex counting, no LPs "
             "(bounded domains, 2 <= d <= 8; degenerate positions handed to lp)"
