@@ -3,12 +3,15 @@
 Nets: He-initialised (weights N(0, 2/fan_in), biases N(0, 0.1^2); ``random_network(widths,
 seed=s, bias_std=0.1)``) on the box [-1, 1]^n0: the issue's 3-16-16-16-1 (seed 2),
 4-10-10-1 (seed 2), 5-8-8-8-1 (seed 3), 3-32-32-32-1 (seed 2; 138,655 regions, the issue's
-count) and a 6-D net, 6-8-8-1 (seed 4).
+count) and a 6-D net, 6-8-8-1 (seed 4); then two degenerate nets made from 4-10-10-1 (a
+first-layer neuron duplicated; five first-layer hyperplanes through one point), where the
+skeleton detects the degeneracy and hands only the degenerate first-layer cells to ``lp``,
+and edge subdivision (which assumes general position) is checked like the others.
 
 Methods, side by side in this one process, one thread each:
 
 * ``skeleton`` (ours, NumPy float64): ``count_regions(net, box, method="skeleton")``, exact,
-  with its certificate (lowest- and highest-vertex counts agree, degrees, forward-pass check).
+  with its certificate (lowest- and highest-vertex counts agree, simple vertices, forward-pass check).
 * ``lp`` (ours, the previous exact engine in 3-6 D): ``count_regions(..., method="lp")``.
 * edge subdivision (Berzins, ICML 2023; ``--edge-subdivision PATH``: a checkout of
   arturs-berzins/relu_edge_subdivision, never downloaded): ``skeletal_subdivision`` on the
@@ -56,6 +59,24 @@ NETS = [
     ([3, 32, 32, 32, 1], 2),
     ([6, 8, 8, 1], 4),
 ]
+
+
+def degenerate_nets() -> list[tuple[str, Network]]:
+    """Nets not in general position, built from 4-10-10-1 (seed 2): the first-layer neuron 0
+    duplicated, and four first-layer hyperplanes through one interior point."""
+    base = random_network([4, 10, 10, 1], seed=2, bias_std=0.1)
+    W = [np.array(L.weight) for L in base.layers]
+    b = [np.array(L.bias) for L in base.layers]
+    W1, b1 = np.vstack([W[0], W[0][:1]]), np.r_[b[0], b[0][:1]]
+    W2 = np.hstack([W[1], 0.5 * W[1][:, :1]])
+    dup = Network([W1, W2, W[2]], [b1, b[1], b[2]])
+    p = np.array([0.1, -0.2, 0.05, 0.3])  # five first-layer hyperplanes through p
+    bp = b[0].copy()
+    bp[:5] = -W[0][:5] @ p
+    through = Network([W[0], W[1], W[2]], [bp, b[1], b[2]])
+    return [("4-10-10-1, neuron duplicated", dup), ("4-10-10-1, 5 planes via a point", through)]
+
+
 #: the issue's single-thread measurements (lp, edge subdivision), quiet machine
 ISSUE = {
     "3-16-16-16-1": (1.50, 0.093),
@@ -182,15 +203,17 @@ def main() -> None:
     header(args)
     mods = load_edge_subdivision(args.edge_subdivision) if args.edge_subdivision else None
     rows = []
-    for widths, seed in NETS:
-        name = "-".join(map(str, widths))
-        net = random_network(widths, seed=seed, bias_std=0.1)
-        dom = box(widths[0])
+    cases = [("-".join(map(str, w)), s, random_network(w, seed=s, bias_std=0.1)) for w, s in NETS]
+    cases += [(name, 2, net) for name, net in degenerate_nets()]
+    for name, seed, net in cases:
+        dom = box(net.input_dim)
         sk_cpu, sk_wall, res = timed(
             lambda: count_regions(net, dom, method="skeleton", progress=False), args.repeats  # noqa: B023
         )
-        assert res.exact and "fallback" not in res.details, res.details
-        if args.quick and widths == [3, 32, 32, 32, 1]:
+        assert res.exact, res.details
+        if "fallback" in res.details:
+            print(f"{name}: degenerate, {res.details['fallback']}", flush=True)
+        if args.quick and name == "3-32-32-32-1":
             lp_cpu = lp_wall = None
             lp_n = None
         else:
@@ -205,9 +228,10 @@ def main() -> None:
         c = res.certificate
         print(
             f"{name} (seed {seed}): {res.regions:,} regions, skeleton exact={res.exact} "
-            f"(vertices {c['vertices']:,}, edges {c['edges']:,}, lowest = highest vertex count: "
-            f"{c['lowest_vertex_regions'] == c['highest_vertex_regions']}, forward-pass check on "
-            f"{c['forward_pass_checked']:,} regions)",
+            f"(vertices {c.get('vertices', 0):,}, edges {c.get('edges', 0):,}, "
+            "lowest = highest vertex count: "
+            f"{c.get('lowest_vertex_regions') == c.get('highest_vertex_regions')}, forward-pass check on "
+            f"{c.get('forward_pass_checked', 0):,} regions)",
             flush=True,
         )
         print(f"  skeleton  cpu {sk_cpu:8.4f} s  wall {sk_wall:8.4f} s", flush=True)
@@ -225,7 +249,7 @@ def main() -> None:
     print()
     print("== summary (CPU-time ratios; > 1: skeleton is faster) ==")
     print(
-        f"{'net':>14s} {'regions':>9s} {'skeleton s':>11s} {'lp s':>9s} {'lp/sk':>7s} "
+        f"{'net':>32s} {'regions':>9s} {'skeleton s':>11s} {'lp s':>9s} {'lp/sk':>7s} "
         f"{'edge-sub s':>11s} {'es/sk':>7s} {'target s':>9s} {'issue lp/es s':>14s}"
     )
     for name, _seed, res, sk_cpu, _sw, _n, lp_cpu, _lw, th in rows:
@@ -235,7 +259,8 @@ def main() -> None:
         es_r = f"{th[0] / sk_cpu:7.2f}" if th else f"{'-':>7s}"
         tgt = f"{TARGET[name]:9.2f}" if name in TARGET else f"{'-':>9s}"
         iss = f"{ISSUE[name][0]:.2f}/{ISSUE[name][1]:.3f}" if name in ISSUE else "-"
-        print(f"{name:>14s} {res.regions:9,d} {sk_cpu:11.4f} {lp_s} {lp_r} {es_s} {es_r} {tgt} {iss:>14s}")
+        row = f"{name[:32]:>32s} {res.regions:9,d} {sk_cpu:11.4f} {lp_s} {lp_r} {es_s} {es_r} {tgt}"
+        print(f"{row} {iss:>14s}")
     load = ", ".join(f"{v:.1f}" for v in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
     print(f"\nload average at end (1, 5, 15 min): {load}")
 
