@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 
 from .._typing import BoolArray, FloatArray, IntArray
-from ._partition import WINDOW_LABEL, Partition, _compact, _next, _vertex_mean, polygon_area_perimeter
+from ._partition import WINDOW_LABEL, Partition, _compact, _next, _vertex_mean
 
 __all__ = ["LayerPieces"]
 
@@ -61,6 +61,14 @@ def _norm(x: FloatArray, y: FloatArray) -> FloatArray:
 def _cabs(Z: Any) -> FloatArray:
     """``|Z|`` of complex ``Z`` via :func:`_norm` (``np.abs`` uses the slow ``hypot``)."""
     return _norm(Z.real, Z.imag)
+
+
+def _area_perimeter(Z: Any) -> tuple[FloatArray, FloatArray]:
+    """:func:`._partition.polygon_area_perimeter` with :func:`_cabs` for the edge lengths."""
+    nxt = _next(Z.shape[1])
+    d = Z - Z[:, :1]
+    area = 0.5 * (np.conj(d) * d[:, nxt]).imag.sum(axis=1)
+    return area, _cabs(Z[:, nxt] - Z).sum(axis=1)
 
 
 def _halves(
@@ -324,7 +332,7 @@ class LayerPieces(Partition):
         chord = self._chords(cut, origin, lambda: 1j * a / np.abs(a), self._bit0 + j)  # type: ignore[arg-type]
         S = cut.size
         Zh, nh, Eh = _halves(Z, self.n[cut], self.E[cut, : Z.shape[1]], f, s, chord)  # (2S, .): +, -
-        area, perim = polygon_area_perimeter(Zh)
+        area, perim = _area_perimeter(Zh)
         r = 2.0 * area / np.maximum(perim, 1e-300)
         if self.radius_rel:
             wide = r > self.radius_tol + self.radius_rel * np.abs(_vertex_mean(Zh, nh))
