@@ -54,13 +54,21 @@ distinct; every certified inradius is above the resolution limit; and a forward 
 interior points of ``ORACLE_SAMPLE`` regions spread over the list (all of them when fewer)
 gives the regions' patterns (an independent oracle).
 
-Degenerate positions are detected, not assumed away: a neuron within ``ZERO_RTOL`` (relative
-to the largest magnitude of its terms) of zero at a vertex (a hyperplane through a vertex, duplicate
-or coinciding neurons, a neuron identically zero on a cell, a zero row with zero bias), a
-face key seen other than twice, a region whose certified inradius is below
+Degenerate positions are detected, not assumed away.  Handled exactly: a neuron of one
+sign (or identically zero) at every vertex while no earlier layer has cut the domain (it is
+affine on the convex domain, so its zero set is at most a face of it: a dead neuron, a zero
+row, a hyperplane along a facet or through a corner) gets that sign everywhere.  Any other
+degeneracy raises: a neuron within ``ZERO_RTOL`` (relative to the largest magnitude of its
+terms) of zero at a vertex (a hyperplane through a vertex, duplicate or coinciding neurons,
+a neuron identically zero on a cell), a face key seen other than twice, a vertex that is not
+locally simple, a region whose certified inradius is below
 ``RADIUS_MARGIN * RADIUS_TOL * scale``, or a domain that is not a simple polytope.  The
-engine then runs ``lp`` (exact on degenerate nets) on the whole domain and records the
-reason in ``details["fallback"]``.
+domain is then split by ``CELL_SPLITS`` first-layer hyperplanes (which cut no region; the
+cells of :func:`~relu_regions.regions._parallel.split_cells`) and the skeleton runs on each
+cell; a cell that is degenerate itself goes to ``lp`` (exact on degenerate nets), and the
+regions are merged by pattern.  ``details["fallback"]`` says why and on how many cells
+``lp`` ran (with ``adjacency=True`` the whole domain goes to ``lp``).  ``workers`` /
+``executor`` run the skeleton on first-layer cells in parallel, like ``lp``.
 
 A time limit or Ctrl-C stops it between neurons: the cells of the neurons added so far are
 unions of regions; the full pattern at each cell's interior point is a region of the
