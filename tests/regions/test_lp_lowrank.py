@@ -119,3 +119,22 @@ def test_the_784d_benchmark_net_on_a_small_ball():
     net = random_network([784, 5, 5, 5, 5, 10], seed=0, bias_std=0.1)
     a, _ = _both(net, LInfBall(np.full(784, 0.005), 0.005, clip=[0, 1]))
     assert a.count.regions == 21  # benchmarks/results/count_highdim.txt
+
+
+def test_segment_point_finds_a_point_inside_rows_and_box():
+    """``x`` meets the rows but leaves the box, ``t_hat`` is inside the box but violates a row:
+    a point between them is inside both, with its radius reported."""
+    from relu_regions.regions._facets import _segment_point
+
+    lo, hi = np.zeros(3), np.ones(3)
+    Gn = np.array([[0.0, 1.0, 0.0]])  # one other row: t_1 <= 0.5
+    hn = np.array([0.5])
+
+    def slacks(x):  # type: ignore[no-untyped-def]
+        return hn - Gn @ x
+
+    x = np.array([0.5, 0.1, 1.2])  # rows: slack 0.4; box: 0.2 outside
+    t_hat = np.array([0.5, 0.7, 0.5])  # box: 0.3 inside; row: violated by 0.2
+    p, r = _segment_point(x, t_hat, slacks, lo, hi)
+    assert r > 0.05
+    assert np.all(p > lo) and np.all(p < hi) and float(slacks(p).min()) >= r - 1e-12

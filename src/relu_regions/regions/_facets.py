@@ -424,12 +424,15 @@ def _outer_facets(
     # points Qhull may have merged (nearly coinciding hyperplanes) go to the LPs
     depth = -np.max(D[:m] @ eq[:, :r].T + eq[:, r], axis=1)
     near = depth <= OUTER_DEPTH_TOL * float(np.max(np.linalg.norm(D, axis=1)))
-    points: dict[int, FloatArray] = {}
     simp = hull.simplices
+    nf = simp.shape[0]
+    inc = np.zeros((D.shape[0], nf))
+    inc[simp, np.arange(nf)[:, None]] = 1.0  # row i's dual point is a vertex of dual facet f
+    cnt = inc[:m].sum(axis=1)
+    cent = (inc[:m] @ V_out) / np.maximum(cnt, 1.0)[:, None]  # centroid of row i's facet
+    points: dict[int, FloatArray] = {}
     for i in np.flatnonzero(near):
-        inc = np.flatnonzero(np.any(simp == i, axis=1))
-        y = V_out[inc].mean(axis=0) if inc.size else y0 + Ay[i]
-        points.setdefault(int(rep[i]), y)
+        points.setdefault(int(rep[i]), cent[i] if cnt[i] > 0 else y0 + Ay[i])
     return points
 
 
@@ -462,15 +465,28 @@ def facets_lp(
 
     With ``basis`` (a ``k x r`` matrix ``V`` with orthonormal columns whose span contains
     every row of ``G``, ``r << k``: the rows of a network's regions lie in the row space of
-    its first layer) the rows depend on ``t`` only through ``y = V^T t``, and the same
-    decisions are taken in ``r`` dimensions first: rays are shot along directions in
-    ``span(V)`` (a component orthogonal to it moves no row, only towards the box); each
-    undecided row gets the section LP of step 1 *without the box* in ``y`` (``r + 1``
-    columns): its ball is at least as large as step 1's, so a radius ``<= tol`` rejects the
-    row exactly as step 1 would; otherwise the optimum lifted back to ``t`` (the point of
-    the ray ``t0 + V (y - y0)``) confirms the row when it is inside the box with the
-    margin; only the rows left go through steps 1-3, step 1 as the lifted LP
-    :class:`_LiftedFacetLP`.
+    its first layer) the rows depend on ``t`` only through ``y = V^T t`` and the region is
+    ``{A_y y <= h} ∩ Y`` with ``Y = V^T box`` (a zonotope).  The same decisions, taken in
+    ``r`` dimensions wherever a certificate allows:
+
+    a. *reject* the rows that are not facets of the image inside an outer box of ``Y`` (one
+       Qhull call in ``r`` dimensions, :func:`_outer_facets`; only rows clearly inside);
+    b. *confirm* by rays from ``t0`` along ``y``-directions (the rows' normals, towards the
+       outer facets' centroids, random), lifted to ``t`` by Dikin weights (the squared
+       distances of ``t0`` to the box), so they run far before they reach the box;
+    c. the section LP of step 1 in ``y`` over the outer box (``r + 1`` columns, bounds only):
+       its ball is at least step 1's, so a radius ``<= tol`` (or infeasibility) rejects as
+       step 1 would; its optimum ``x`` (on the row, ``tol``-far from the others, maybe
+       outside the box) and a point of the row's hyperplane inside the box (``t0`` or the
+       box's centre moved onto it) span a segment on which both margins are affine: a point
+       with both ``> tol`` confirms (:func:`_segment_point`);
+    d. rows left (or an LP HiGHS did not solve) go through steps 1-3, step 1 as the lifted
+       LP :class:`_LiftedFacetLP` (``y`` and ``t`` as columns, ``m r + r k`` non-zeros), its
+       optimum (on the box) first moved inside along such a segment.
+
+    Every confirmation is an explicit point whose radius is certified in float64 in ``t``;
+    every rejection is a relaxation of step 1's LP.  ``models`` keeps the lifted LP's
+    HiGHS model from one call to the next (same ``m``, ``V`` and box).
     """
     k = G.shape[1]
     norms, live = _row_norms(G)
