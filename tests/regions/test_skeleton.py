@@ -201,7 +201,7 @@ def test_time_limit_returns_a_labelled_partial_lower_bound():
     # stopped before the first neuron: the domain's one cell gives one region, a real one
     assert res.count == 1
     np.testing.assert_array_equal(net.pattern_vector(res.points), res.patterns)
-    part = count_regions(net, dom, method="skeleton", time_limit=0.02, progress=False)
+    part = count_regions(net, dom, method="skeleton", time_limit=0.005, progress=False)
     full = enumerate_regions(net, dom, method="skeleton", progress=False)
     assert part.partial and not part.exact and part.stop_reason is not None
     assert 1 <= part.regions <= full.count.regions
