@@ -29,22 +29,25 @@ Counting (lowest-vertex rule) and the patterns
 In general position (every vertex on exactly ``d`` hyperplanes) the complex is locally a
 simple arrangement at every vertex: ``2^d`` cells meet there, one per sign choice of its
 ``d`` zeros (a bent hyperplane is still a topological hyperplane at its bend), and along each
-of the ``d`` lines through ``v`` (drop one zero) there are two edges, or one when the dropped
-hyperplane is a domain row.  For a generic direction ``c`` every region, a bounded convex
-polytope, has exactly one lowest vertex, and the vertex ``v`` is the lowest vertex of
-exactly one cell: the one spanned by its *up* edges, when it has ``d`` of them (a boundary
-vertex whose domain line goes down is the lowest point of no region).  Hence
+of the ``d`` lines through ``v`` (drop one zero) there is an edge on either side of the
+dropped hyperplane (only the inner one for a domain row).  The cell with signs ``sigma`` at
+``v`` is spanned there by the edges on the sides ``sigma_k``.  For a generic direction ``c``
+every region, a bounded convex polytope, has exactly one lowest vertex, and ``v`` is the
+lowest vertex of the cell ``sigma`` exactly when its ``d`` spanning edges all go up.  Hence
 
-.. math::  \\#\\text{regions} = \\#\\{v : \\text{up-degree}(v) = d\\},
+.. math::  \#\text{regions} = \sum_v \prod_{k=1}^{d} u_k(v),
 
-and the region's sign vector is ``S[v]`` with each zero replaced by the sign of the up
-neighbour that leaves that hyperplane; its activation pattern is the neurons' part
-(``z > 0`` active).  The simplex spanned by ``v`` and its ``d`` up neighbours lies in the
-region: its incentre is the region's interior point and its inradius a lower bound on the
-region's, so every region is certified full-dimensional (Cai et al. 2023, Sec. 5:
-measure-zero cells never count).
+with ``u_k(v)`` the number of up edges along line ``k`` at ``v`` (0, 1 or 2: both edges of a
+line can go up where the line bends at ``v``, on the bend of a later neuron's hyperplane;
+in a flat arrangement exactly one does).  A counted cell's sign vector is ``S[v]`` with its
+zeros set to ``sigma``; its activation pattern is the neurons' part (``z > 0`` active).  The
+simplex spanned by ``v`` and its ``d`` spanning neighbours lies in the region: its incentre
+is the region's interior point and its inradius a lower bound on the region's, so every
+region is certified full-dimensional (Cai et al. 2023, Sec. 5: measure-zero cells never
+count).  Facets are counted the same way (their lowest vertex and the lines that stay on
+their hyperplane), which gives the adjacency of the regions.
 
-Certificate (checked on every run; any failure hands the domain to ``lp``, saying why):
+Certificate (checked on every run; any failure marks the domain degenerate, see below):
 every vertex has exactly ``d`` zeros and is locally a simple arrangement (along each of its
 ``d`` lines one edge on either side of the dropped hyperplane, only the inner one for a
 domain row); every face key was matched exactly twice, by two edges sharing ``d - 2``
