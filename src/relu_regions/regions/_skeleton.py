@@ -35,7 +35,7 @@ dropped hyperplane (only the inner one for a domain row).  The cell with signs `
 every region, a bounded convex polytope, has exactly one lowest vertex, and ``v`` is the
 lowest vertex of the cell ``sigma`` exactly when its ``d`` spanning edges all go up.  Hence
 
-.. math::  \#\text{regions} = \sum_v \prod_{k=1}^{d} u_k(v),
+.. math::  \\#\\text{regions} = \\sum_v \\prod_{k=1}^{d} u_k(v),
 
 with ``u_k(v)`` the number of up edges along line ``k`` at ``v`` (0, 1 or 2: both edges of a
 line can go up where the line bends at ``v``, on the bend of a later neuron's hyperplane;
