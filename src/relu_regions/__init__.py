@@ -44,6 +44,8 @@ _EXPORTS: dict[str, str] = {
     # --- solvers
     "solve_lp": "solvers",
     # --- regions (counting and enumeration)
+    "stream_regions": "regions",
+    "load_regions": "regions",
     "count_regions": "regions",
     "enumerate_regions": "regions",
     "count_linear_regions": "regions",

@@ -22,7 +22,12 @@ __all__ = ["count_regions", "enumerate_regions", "AUTO_ORDER", "choose_method", 
 
 #: Exact methods in order of preference for ``method="auto"``: the first registered one
 #: that supports the domain's dimension and boundedness is used.
-AUTO_ORDER = ("geometric", "lp", "milp")
+AUTO_ORDER = ("geometric", "skeleton", "lp", "milp")
+
+#: ``auto`` uses the skeleton engine only up to this chart dimension: above it the skeleton
+#: stores many more vertices than regions (about 4x in 6-D, 22x in 8-D; see
+#: ``benchmarks/results/lowdim.txt``) and ``lp`` is the safer default.
+AUTO_SKELETON_MAX_DIM = 6
 
 
 def choose_method(dim: int, bounded: bool) -> str:
@@ -32,10 +37,14 @@ def choose_method(dim: int, bounded: bool) -> str:
     --------
     >>> choose_method(2, bounded=False)
     'geometric'
+    >>> choose_method(4, bounded=True), choose_method(4, bounded=False)
+    ('skeleton', 'lp')
     """
     reasons = []
     for name in AUTO_ORDER:
         if name not in ENGINES:
+            continue
+        if name == "skeleton" and dim > AUTO_SKELETON_MAX_DIM:
             continue
         why = ENGINES[name].supports(dim, bounded)
         if why is None:

@@ -28,6 +28,8 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -52,6 +54,9 @@ MAX_RANDOM_RAYS = 256
 #: :func:`facets_lp` with a box first looks for section points this far (times the domain's
 #: Chebyshev radius) from the box.
 BOX_MARGIN = 1e-2
+#: The ``y``-space Qhull screen of :func:`facets_lp` (with ``basis``) rejects a row only when
+#: its dual point lies deeper than this (relative to the dual points' extent) inside the hull.
+OUTER_DEPTH_TOL = 1e-7
 #: Relative tolerance under which two normalised rows ``(G_i, h_i)/|G_i|`` coincide.
 COINCIDE_TOL = 1e-10
 
@@ -186,6 +191,7 @@ class _FacetLP:
         self.Gn = Gn
         self.hn = hn
         self.cap = cap
+        self.failed = False  # the last section LP was neither solved nor proven infeasible
 
     def section_centre(
         self, j: int, same: np.ndarray, bounds: tuple[FloatArray, FloatArray] | None = None
@@ -217,6 +223,7 @@ class _FacetLP:
         hs.changeCoeff(j, k, 1.0)
         for i in same:
             hs.changeRowBounds(int(i), -inf, float(self.hn[i]))
+        self.failed = False
         if retry:
             x = self._fresh(j, same, bounds)
         return x
@@ -235,9 +242,109 @@ class _FacetLP:
         if bounds is not None:
             hs.changeColsBounds(self.k, np.arange(self.k, dtype=np.int32), bounds[0], bounds[1])
         hs.run()
-        if hs.getModelStatus() != self.highspy.HighsModelStatus.kOptimal:
+        status = self.highspy.HighsModelStatus
+        # neither solved nor proven infeasible (HiGHS may even call a capped LP unbounded)
+        self.failed = hs.getModelStatus() not in (status.kOptimal, status.kInfeasible)
+        if hs.getModelStatus() != status.kOptimal:
             return None
         return np.array(hs.getSolution().col_value[: self.k])
+
+
+class _LiftedFacetLP:
+    """The section LPs of :class:`_FacetLP` for rows that all lie in ``span(V)``, lifted.
+
+    Rows ``G_i = a_i V^T`` (``V``: ``k x r`` orthonormal) depend on ``t`` only through
+    ``y = V^T t``.  Columns ``y`` (free, ``r``), the radius ``r`` and ``t`` (``k``, bounded by
+    the box); rows ``a_i y + r <= h_i`` (``r`` non-zeros each) and ``V^T t - y = 0``.  The
+    same LP as :class:`_FacetLP` with the box as column bounds, with ``m r + r k`` non-zeros
+    instead of ``m k`` (few rows, bounds as column bounds).
+    """
+
+    def __init__(self, Ay: FloatArray, hn: FloatArray, V: FloatArray, cap: float) -> None:
+        import highspy
+
+        from ..solvers import new_highs
+
+        self.highspy = highspy
+        m, r = Ay.shape
+        k = V.shape[0]
+        self.m, self.r, self.k = m, r, k
+        self.hn = hn
+        inf = highspy.kHighsInf
+        hs = new_highs()
+        hs.setOptionValue("primal_feasibility_tolerance", 1e-10)
+        hs.setOptionValue("dual_feasibility_tolerance", 1e-10)
+        hs.setOptionValue("presolve", "off")
+        lp = highspy.HighsLp()
+        nc = r + 1 + k
+        lp.num_col_ = nc
+        lp.num_row_ = m + r
+        cost = np.zeros(nc)
+        cost[r] = -1.0
+        lp.col_cost_ = cost
+        lp.col_lower_ = np.r_[np.full(r, -inf), 0.0, np.full(k, -inf)]
+        lp.col_upper_ = np.r_[np.full(r, inf), cap, np.full(k, inf)]
+        lp.row_lower_ = np.r_[np.full(m, -inf), np.zeros(r)]
+        lp.row_upper_ = np.r_[hn, np.zeros(r)]
+        top = np.hstack([Ay, np.ones((m, 1)), np.zeros((m, k))])
+        bottom = np.hstack([-np.eye(r), np.zeros((r, 1)), V.T])
+        M = np.vstack([top, bottom])
+        rows, cols = np.nonzero(M)
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+        lp.a_matrix_.num_col_ = nc
+        lp.a_matrix_.num_row_ = m + r
+        lp.a_matrix_.start_ = np.r_[0, np.cumsum(np.bincount(rows, minlength=m + r))].astype(np.int32)
+        lp.a_matrix_.index_ = cols.astype(np.int32)
+        lp.a_matrix_.value_ = M[rows, cols]
+        hs.passModel(lp)
+        self.hs = hs
+        self.tcols = np.arange(r + 1, nc, dtype=np.int32)
+        self.bounds: tuple[FloatArray, FloatArray] | None = None
+
+    def reset(self, Ay: FloatArray, hn: FloatArray) -> None:
+        """The same model for another region's rows (same ``m``, ``V`` and box): only the
+        ``m r`` coefficients and ``m`` bounds change; the last basis warm-starts it."""
+        hs = self.hs
+        for i in range(self.m):
+            for c in range(self.r):
+                hs.changeCoeff(i, c, float(Ay[i, c]))
+        rows = np.arange(self.m, dtype=np.int32)
+        hs.changeRowsBounds(self.m, rows, np.full(self.m, -self.highspy.kHighsInf), hn)
+        self.hn = hn
+
+    def section_centre(
+        self, j: int, same: np.ndarray, bounds: tuple[FloatArray, FloatArray]
+    ) -> FloatArray | None:
+        """As :meth:`_FacetLP.section_centre`; returns the point ``t``."""
+        hs, inf, r = self.hs, self.highspy.kHighsInf, self.r
+        status = self.highspy.HighsModelStatus
+        if self.bounds is None or not (
+            np.array_equal(self.bounds[0], bounds[0]) and np.array_equal(self.bounds[1], bounds[1])
+        ):
+            hs.changeColsBounds(self.k, self.tcols, bounds[0], bounds[1])
+            self.bounds = bounds
+        hs.changeRowBounds(j, float(self.hn[j]), float(self.hn[j]))
+        hs.changeCoeff(j, r, 0.0)
+        for i in same:
+            hs.changeRowBounds(int(i), -inf, inf)
+        hs.run()
+        if hs.getModelStatus() not in (status.kOptimal, status.kInfeasible):
+            hs.clearSolver()
+            hs.run()
+        ok = hs.getModelStatus() == status.kOptimal
+        x = np.array(hs.getSolution().col_value[r + 1 :]) if ok else None
+        failed = hs.getModelStatus() not in (status.kOptimal, status.kInfeasible)
+        hs.changeRowBounds(j, -inf, float(self.hn[j]))
+        hs.changeCoeff(j, r, 1.0)
+        for i in same:
+            hs.changeRowBounds(int(i), -inf, float(self.hn[i]))
+        if failed:
+            raise _LiftFailed(hs.modelStatusToString(hs.getModelStatus()))
+        return x
+
+
+class _LiftFailed(Exception):
+    pass
 
 
 @functools.lru_cache(maxsize=16)
@@ -249,6 +356,86 @@ def _random_directions(k: int) -> FloatArray:
     return dirs
 
 
+def _segment_point(
+    x: FloatArray,
+    t_hat: FloatArray,
+    slack_rows: Callable[[FloatArray], FloatArray],
+    lo: FloatArray,
+    hi: FloatArray,
+) -> tuple[FloatArray, float]:
+    """The best point of the segment ``[x, t_hat]`` (both on the facet's hyperplane).
+
+    Along the segment every row slack and every box margin is affine, so the radius
+    ``min(rows' slacks, box margins)`` is concave and piecewise linear: it is evaluated on a
+    geometric grid of ``theta`` (from ``x``) and the best point returned with its radius
+    (re-evaluated in float64 by the caller).  This turns a point that satisfies the rows
+    but touches (or leaves) the box, plus a point inside the box that may violate rows,
+    into a point inside both when one exists near the grid.
+    """
+    theta = np.r_[0.0, np.geomspace(1e-9, 0.5, 28), 0.75, 1.0]
+    sx, sh = slack_rows(x), slack_rows(t_hat)
+    bx = np.minimum(x - lo, hi - x)
+    bh = np.minimum(t_hat - lo, hi - t_hat)
+    rows = np.min((1.0 - theta[:, None]) * sx + theta[:, None] * sh, axis=1, initial=np.inf)
+    box = np.min((1.0 - theta[:, None]) * bx + theta[:, None] * bh, axis=1)
+    best = int(np.argmax(np.minimum(rows, box)))
+    return x + theta[best] * (t_hat - x), float(min(rows[best], box[best]))
+
+
+def _outer_facets(
+    Ay: FloatArray,
+    hn: FloatArray,
+    V: FloatArray,
+    y0: FloatArray,
+    lo: FloatArray,
+    hi: FloatArray,
+    rep: np.ndarray,
+) -> dict[int, FloatArray] | None:
+    """Facet rows of the region's image in ``y`` inside an outer box of the domain's image, by Qhull.
+
+    The image ``Y = V^T [lo, hi]`` lies in the box ``|y - V^T m| <= |V|^T w`` (``m, w``: the
+    box's centre and half-widths; it is ``Y``'s support function in the axis directions), so
+    the region's image lies in the ``r``-dimensional polytope ``P = {A_y y <= h} ∩ B``.  A
+    row that is not a facet of ``P`` has a section of dimension ``< r - 1`` there, so none
+    of positive radius in the region: not a facet.  Returns ``{row: centroid of its facet of
+    P}`` for the representatives of the facet rows, or ``None`` when Qhull fails.
+    """
+    from scipy.spatial import ConvexHull, QhullError  # type: ignore[attr-defined]
+
+    r = V.shape[1]
+    mid, half = 0.5 * (lo + hi), 0.5 * (hi - lo)
+    cy, wy = V.T @ mid, np.abs(V).T @ half
+    eye = np.eye(r)
+    m = Ay.shape[0]
+    G = np.vstack([Ay, eye, -eye])
+    s = np.r_[hn, cy + wy, wy - cy] - G @ y0
+    if not s.min() > 0:
+        return None
+    D = G / s[:, None]  # polar duality, as in facets_qhull
+    try:
+        hull = ConvexHull(D, qhull_options="Qt")
+    except (QhullError, ValueError):
+        return None
+    eq = hull.equations
+    if np.any(eq[:, r] >= 0):
+        return None
+    V_out = y0 - eq[:, :r] / eq[:, r:]  # the polytope's vertices
+    # a row counts unless its dual point lies clearly inside the dual hull: rows whose dual
+    # points Qhull may have merged (nearly coinciding hyperplanes) go to the LPs
+    depth = -np.max(D[:m] @ eq[:, :r].T + eq[:, r], axis=1)
+    near = depth <= OUTER_DEPTH_TOL * float(np.max(np.linalg.norm(D, axis=1)))
+    simp = hull.simplices
+    nf = simp.shape[0]
+    inc = np.zeros((D.shape[0], nf))
+    inc[simp, np.arange(nf)[:, None]] = 1.0  # row i's dual point is a vertex of dual facet f
+    cnt = inc[:m].sum(axis=1)
+    cent = (inc[:m] @ V_out) / np.maximum(cnt, 1.0)[:, None]  # centroid of row i's facet
+    points: dict[int, FloatArray] = {}
+    for i in np.flatnonzero(near):
+        points.setdefault(int(rep[i]), cent[i] if cnt[i] > 0 else y0 + Ay[i])
+    return points
+
+
 def facets_lp(
     G: FloatArray,
     h: FloatArray,
@@ -256,6 +443,8 @@ def facets_lp(
     scale: float,
     candidates: np.ndarray | None = None,
     box: tuple[FloatArray, FloatArray] | None = None,
+    basis: FloatArray | None = None,
+    models: dict[Any, Any] | None = None,
 ) -> Facets:
     """The ``lp`` finder for ``{G t <= h}`` (and ``lower <= t <= upper`` with ``box``).
 
@@ -273,6 +462,31 @@ def facets_lp(
     2. else the bounds shrunk by ``rho = BOX_MARGIN * scale``: a point at distance ``> tol``
        from the other rows is then ``rho``-far from the box: a facet;
     3. else (a facet can only be hugging the box) the exact Chebyshev LP with the box rows.
+
+    With ``basis`` (a ``k x r`` matrix ``V`` with orthonormal columns whose span contains
+    every row of ``G``, ``r << k``: the rows of a network's regions lie in the row space of
+    its first layer) the rows depend on ``t`` only through ``y = V^T t`` and the region is
+    ``{A_y y <= h} ∩ Y`` with ``Y = V^T box`` (a zonotope).  The same decisions, taken in
+    ``r`` dimensions wherever a certificate allows:
+
+    a. *reject* the rows that are not facets of the image inside an outer box of ``Y`` (one
+       Qhull call in ``r`` dimensions, :func:`_outer_facets`; only rows clearly inside);
+    b. *confirm* by rays from ``t0`` along ``y``-directions (the rows' normals, towards the
+       outer facets' centroids, random), lifted to ``t`` by Dikin weights (the squared
+       distances of ``t0`` to the box), so they run far before they reach the box;
+    c. the section LP of step 1 in ``y`` over the outer box (``r + 1`` columns, bounds only):
+       its ball is at least step 1's, so a radius ``<= tol`` (or infeasibility) rejects as
+       step 1 would; its optimum ``x`` (on the row, ``tol``-far from the others, maybe
+       outside the box) and a point of the row's hyperplane inside the box (``t0`` or the
+       box's centre moved onto it) span a segment on which both margins are affine: a point
+       with both ``> tol`` confirms (:func:`_segment_point`);
+    d. rows left (or an LP HiGHS did not solve) go through steps 1-3, step 1 as the lifted
+       LP :class:`_LiftedFacetLP` (``y`` and ``t`` as columns, ``m r + r k`` non-zeros), its
+       optimum (on the box) first moved inside along such a segment.
+
+    Every confirmation is an explicit point whose radius is certified in float64 in ``t``;
+    every rejection is a relaxation of step 1's LP.  ``models`` keeps the lifted LP's
+    HiGHS model from one call to the next (same ``m``, ``V`` and box).
     """
     k = G.shape[1]
     norms, live = _row_norms(G)
@@ -303,11 +517,51 @@ def facets_lp(
     def radius(x: FloatArray, j: int) -> float:
         return min(rows_radius(x, j), float(np.min(x - lo)), float(np.min(hi - x)))
 
+    def slacks(j: int) -> Callable[[FloatArray], FloatArray]:
+        others = rep != j
+        return lambda x: hn[others] - Gn[others] @ x
+
+    def in_box_on(j: int) -> FloatArray | None:
+        """A point of row ``j``'s hyperplane inside the box: ``t0`` or the box's centre
+        moved onto it along the row's normal, whichever is deeper in the box."""
+        g = Gn[j]
+        best, depth = None, 0.0
+        for p in (t0, 0.5 * (lo + hi)):
+            q = p + (hn[j] - g @ p) * g
+            d = float(np.min(np.minimum(q - lo, hi - q)))
+            if d > depth:
+                best, depth = q, d
+        return best
+
     # Ray shooting along each representative's normal and along random directions: the
     # group hit first, strictly before every other (and before the box), is a facet, and
     # the hit point is in it.
-    dirs = np.vstack([Gn[reps], _random_directions(k)])
-    rates = Gn @ dirs.T  # (m, D)
+    if basis is None:
+        dirs = np.vstack([Gn[reps], _random_directions(k)])
+        rates = Gn @ dirs.T  # (m, D)
+    else:
+        V = np.asarray(basis, dtype=np.float64)
+        Ay = Gn @ V  # the rows in y = V^T t (unit norm: the rows lie in span(V))
+        y0 = V.T @ t0
+        outer = _outer_facets(Ay, hn, V, y0, lo, hi, rep) if box is not None else None
+        if outer is not None:  # rows that are not facets of the outer polytope are not facets
+            wanted &= np.isin(np.arange(m), list(outer))
+            reps = reps[wanted[reps]]
+            toward = np.array([outer[int(j)] - y0 for j in reps]).reshape(-1, V.shape[1])
+        else:
+            toward = np.zeros((0, V.shape[1]))
+        E = np.vstack([Ay[reps], toward, _random_directions(V.shape[1])])
+        E /= np.linalg.norm(E, axis=1, keepdims=True)
+        if box is not None:
+            # each y-direction lifted to the t-direction of least weighted norm, weights the
+            # squared distances to the box (Dikin's ellipsoid at t0 lies in the box): the rays
+            # run far in y before they reach the box
+            w = np.minimum(t0 - lo, hi - t0) ** 2
+            WV = w[:, None] * V
+            dirs = (WV @ np.linalg.solve(V.T @ WV, E.T)).T
+        else:
+            dirs = E @ V.T
+        rates = Ay @ E.T
     with np.errstate(divide="ignore", invalid="ignore"):
         hit = np.where(rates > 1e-12, s[:, None] / rates, np.inf)
         to_box = np.where(dirs > 1e-12, (hi - t0) / dirs, np.where(dirs < -1e-12, (lo - t0) / dirs, np.inf))
@@ -324,6 +578,48 @@ def facets_lp(
             confirmed[j] = x
     lps = 0
     todo = [int(r) for r in reps if int(r) not in confirmed]
+    lifted: _LiftedFacetLP | None = None
+    if todo and basis is not None:
+        # the section LPs in y = V^T t without the box first (module docstring of the finder)
+        left: list[int] = []
+        ysolver = _FacetLP(Ay, hn, cap=10.0 * scale) if todo else None
+        # the outer box of the domain's image bounds y (Y lies in it: rejections stay valid)
+        y_box = (V.T @ (0.5 * (lo + hi)) - np.abs(V).T @ (0.5 * (hi - lo)),
+                 V.T @ (0.5 * (lo + hi)) + np.abs(V).T @ (0.5 * (hi - lo))) if box is not None else None
+        for j in todo:
+            assert ysolver is not None
+            yc = ysolver.section_centre(j, np.flatnonzero((rep == j) & (np.arange(m) != j)), y_box)
+            lps += 1
+            if yc is None and ysolver.failed and box is not None:
+                left.append(j)  # not solved: the lifted LP decides
+                continue
+            if yc is None:
+                continue  # the section is empty even without the box
+            x = t0 + V @ (yc - y0)
+            if rows_radius(x, j) <= tol:
+                continue  # no ball of radius > tol fits even without the box: not a facet
+            if radius(x, j) > tol:
+                confirmed[j] = x
+                continue
+            if box is not None:
+                t_hat = in_box_on(j)
+                if t_hat is not None:
+                    x, _ = _segment_point(x, t_hat, slacks(j), lo, hi)
+                    if radius(x, j) > tol:
+                        confirmed[j] = x
+                        continue
+                left.append(j)
+        todo = left
+        if todo:
+            key = ("lifted", m, id(basis))
+            if models is not None and key in models:
+                lifted = models[key]
+                lifted.reset(Ay, hn)
+            else:
+                lifted = _LiftedFacetLP(Ay, hn, V, cap=10.0 * scale)
+                if models is not None:
+                    models.clear()  # one model per run (the basis and the box stay)
+                    models[key] = lifted
     if todo and box is None:
         solver = _FacetLP(Gn, hn, cap=10.0 * scale)
         for j in todo:
@@ -333,16 +629,32 @@ def facets_lp(
                 confirmed[j] = xs
     elif todo:
         rho = min(BOX_MARGIN * scale, 0.25 * float(np.min(hi - lo)))
-        solver = _FacetLP(Gn, hn, cap=10.0 * scale)
+        dense: _FacetLP | None = None
+
+        def section(j: int, same: np.ndarray, bounds: tuple[FloatArray, FloatArray]) -> FloatArray | None:
+            nonlocal dense, lifted
+            if lifted is not None:
+                try:
+                    return lifted.section_centre(j, same, bounds)
+                except _LiftFailed:  # HiGHS's simplex gave up ("unknown"): the dense LP below
+                    lifted = None
+            if dense is None:
+                dense = _FacetLP(Gn, hn, cap=10.0 * scale)
+            return dense.section_centre(j, same, bounds)
+
         full: _FacetLP | None = None
         for j in todo:
             same = np.flatnonzero((rep == j) & (np.arange(m) != j))
-            x = solver.section_centre(j, same, (lo, hi))
+            x = section(j, same, (lo, hi))
             lps += 1
             if x is None or rows_radius(x, j) <= tol:
                 continue  # no ball of radius > tol fits even ignoring the box: not a facet
+            if radius(x, j) <= tol and lifted is not None:
+                t_hat = in_box_on(j)
+                if t_hat is not None:  # x meets the rows, t_hat the box: a point between
+                    x = _segment_point(x, t_hat, slacks(j), lo, hi)[0]
             if radius(x, j) <= tol:
-                x = solver.section_centre(j, same, (lo + rho, hi - rho))
+                x = section(j, same, (lo + rho, hi - rho))
                 lps += 1
             if x is None or radius(x, j) <= tol:
                 if full is None:

@@ -61,6 +61,16 @@ region at distance :math:`D` from the origin must have an inradius of about
 the origin and relative to :math:`|t|` (like floating-point precision) farther out.  A
 region resolved on a face but not in :math:`B` makes the result inexact (the union is
 then returned as a lower bound).
+
+Kernels and streaming
+---------------------
+In 2-D the pieces are split by :class:`._pieces2d.LayerPieces` (maps per layer root, the
+pieces of all roots split in rounds; ``KERNEL = "neuron"`` selects the previous
+:class:`._partition.Partition`, same results).  With the option ``sink`` (a callable) the
+regions of a bounded 2-D domain are not returned but handed to ``sink`` in chunks as
+independent parts of the domain finish (:func:`_stream_partition`, at most about
+``chunk_size`` pieces per part, so memory is bounded); the result then has ``count`` rows
+of width 0.  :func:`relu_regions.regions.stream_regions` uses it to write ``.npz`` files.
 """
 
 from __future__ import annotations
@@ -73,10 +83,11 @@ import numpy as np
 
 from .._budget import Budget, progress_bar
 from .._typing import BoolArray, FloatArray, IntArray
-from ..exceptions import DomainError, EmptyDomainError
+from ..exceptions import DomainError, EmptyDomainError, OptionError
 from ..network import Network
 from ._parallel import run_parallel, wants_parallel
 from ._partition import WINDOW_LABEL, Partition, polygon_area_perimeter, split_polygons
+from ._pieces2d import LayerPieces
 from ._types import ENGINES, EngineInfo, EngineResult
 
 __all__ = ["geometric_engine", "ZERO_RTOL", "RADIUS_RTOL", "HORIZON"]
@@ -89,6 +100,12 @@ ZERO_RTOL = 1e-11
 RADIUS_RTOL = 1e-9
 #: Vertices found on the projective faces with ``x_{k+1}`` below this are at infinity.
 HORIZON = 1e-9
+#: The 2-D kernel: ``"layer"`` (:mod:`._pieces2d`, maps kept per layer root) or ``"neuron"``
+#: (:class:`._partition.Partition`, maps per piece); both give the same pieces.  The
+#: tests and ``benchmarks/bench_count_2d.py`` compare them.
+KERNEL = "layer"
+#: Pieces per part when the regions are streamed to a sink (``chunk_size`` option).
+STREAM_CHUNK = 20_000
 
 
 # --------------------------------------------------------------------------- one window
@@ -145,6 +162,11 @@ def _partition(
     else:
         span = np.abs(np.diff(V0.reshape(-1)))
     radius_tol, radius_rel = radius or (RADIUS_RTOL * 0.5 * float(np.sqrt((span**2).sum())), 0.0)
+    if k == 2 and KERNEL == "layer":
+        return _partition_layers(
+            lifted, V0, E0, radius_tol, radius_rel, budget=budget, progress=progress,
+            track_chords=track_chords,
+        )
     part = Partition(V0, E0, lifted.num_bits, radius_tol, radius_rel=radius_rel, track_chords=track_chords)
     beta_a = complex(*lifted.beta_a) if k == 2 else complex(lifted.beta_a[0])
     beta_c = lifted.beta_c
@@ -176,6 +198,103 @@ def _partition(
                 progress.update(1)
         HA, Hc = part.hidden_maps(first, bit, float(layer.slope))  # type: ignore[arg-type]
     return part, True
+
+
+def _partition_layers(
+    lifted: _Lifted, V0: FloatArray, E0: IntArray, radius_tol: float, radius_rel: float, *, budget: Budget,
+    progress: Any, track_chords: bool,
+) -> tuple[Partition, bool]:
+    """:func:`_partition` in 2-D with :class:`._pieces2d.LayerPieces` (maps per layer root)."""
+    part = LayerPieces(V0, E0, lifted.num_bits, radius_tol, radius_rel=radius_rel, track_chords=track_chords)
+    if getattr(progress, "disable", False):
+        progress = None  # a silenced bar: skip the bookkeeping
+    beta = (float(lifted.beta_a[0]), float(lifted.beta_a[1]), float(lifted.beta_c))
+    M = np.stack([lifted.A1[:, 0], lifted.A1[:, 1], lifted.c1], axis=1)[:, :, None]
+    T = ZERO_RTOL * np.stack([lifted.mag0, lifted.mag1], axis=1)[:, :, None]
+    for li, layer in enumerate(lifted.layers):
+        if li > 0:
+            slope = float(lifted.layers[li - 1].slope)  # type: ignore[arg-type]
+            M, T = part.next_maps(slope, layer.weight, layer.bias, beta)
+        if not part.run_layer(M, T, budget=budget, progress=progress):
+            return part, False
+        part.end_layer()
+    return part, True
+
+
+def _stream_partition(
+    lifted: _Lifted, V0: FloatArray, E0: IntArray, radius_tol: float, *, budget: Budget, progress: Any,
+    emit: Any, chunk: int,
+) -> tuple[dict[str, Any], list[LayerPieces]]:
+    """:func:`_partition_layers` with bounded memory: finished regions go to ``emit`` in chunks.
+
+    The work is a depth-first walk over independent parts: at the end of a layer the
+    pieces are handed to the next layer ``chunk`` at a time, and inside a layer a part
+    that outgrows ``2 chunk`` pieces is cut into parts of ``chunk`` queue roots
+    (:meth:`LayerPieces.child`); pieces of different roots never interact, so the regions
+    are those of :func:`_partition_layers`.  Memory: the parts on the current path, each
+    of ``O(chunk)`` pieces.  Returns statistics and, when the budget stopped the walk, the
+    unfinished parts (their pieces hold the regions not emitted yet).
+    """
+    root = LayerPieces(V0, E0, lifted.num_bits, radius_tol)
+    beta = (float(lifted.beta_a[0]), float(lifted.beta_a[1]), float(lifted.beta_c))
+    M = np.stack([lifted.A1[:, 0], lifted.A1[:, 1], lifted.c1], axis=1)[:, :, None]
+    T = ZERO_RTOL * np.stack([lifted.mag0, lifted.mag1], axis=1)[:, :, None]
+    root.begin_layer(M, T)
+    layers = lifted.layers
+    last = len(layers) - 1
+    total = _measure(V0)
+    stats = {"splits": 0, "rejected_slivers": 0, "measure_sum": 0.0, "chunks": 0}
+    reported = 0
+    stack: list[tuple[str, LayerPieces, int, int]] = [("run", root, 0, 0)]
+    while stack:
+        kind, part, li, start = stack.pop()
+        if kind == "run":
+            state = part.run_rounds(budget, max_pieces=2 * chunk)
+            stats["splits"] += part.splits
+            stats["rejected_slivers"] += part.rejected
+            part.splits = part.rejected = 0
+            if state == "stopped":
+                return stats, [part] + [p for _, p, _, _ in _pending(stack)]
+            if state == "full":
+                stack.append(("split", part, li, 0))
+                continue
+            part.end_layer()
+            if li < last:
+                stack.append(("next", part, li, 0))
+                continue
+            stats["measure_sum"] += float(part.measure[: part.P].sum())
+            stats["chunks"] += 1
+            emit(part)
+            if progress is not None:
+                now = int(lifted.num_bits * min(1.0, stats["measure_sum"] / total))
+                if now > reported:
+                    progress.update(now - reported)
+                    reported = now
+            continue
+        stop = min(start + chunk, part.P)
+        rows = np.arange(start, stop)
+        if stop < part.P:
+            stack.append((kind, part, li, stop))
+        if kind == "split":
+            stack.append(("run", part.child(rows), li, 0))
+        else:
+            slope = float(layers[li].slope)  # type: ignore[arg-type]
+            nxt = layers[li + 1]
+            stack.append(("run", part.next_child(rows, slope, nxt.weight, nxt.bias, beta), li + 1, 0))
+    if progress is not None and lifted.num_bits > reported:
+        progress.update(lifted.num_bits - reported)
+    return stats, []
+
+
+def _pending(stack: list[tuple[str, LayerPieces, int, int]]) -> list[tuple[str, LayerPieces, int, int]]:
+    """The parts on the stack, each reduced to the pieces nobody has taken yet."""
+    out = []
+    for kind, part, li, start in stack:
+        if kind == "run" or start == 0:
+            out.append((kind, part, li, start))
+        else:
+            out.append((kind, part._blank(np.arange(start, part.P)), li, 0))
+    return out
 
 
 def _clip_window(V: FloatArray, G: FloatArray, h: FloatArray) -> tuple[FloatArray, IntArray] | None:
@@ -420,19 +539,144 @@ def geometric_engine(
     total = net.num_neurons * (1 if bounded else 2 * k + 2)
     enabled = options.get("progress")
     bar = progress_bar(total, desc="geometric: neurons", unit=" neurons", enabled=enabled)
+    sink = options.get("sink")
     with bar, _one_thread():
-        return _engine(net, G, h, lo, hi, bounded, budget=budget, options=options, progress=bar)
+        if sink is None:
+            return _engine(net, G, h, lo, hi, bounded, budget=budget, options=options, progress=bar)
+        if bounded and k == 2 and KERNEL == "layer" and not wants_parallel(options):
+            return _window_stream(net, lo, hi, G, h, budget=budget, options=options, progress=bar)
+        # 1-D, unbounded or parallel: the regions are few or need the whole set; hand them over at once
+        res = _engine(net, G, h, lo, hi, bounded, budget=budget, options=options, progress=bar)
+        chunk: dict[str, Any] = {
+            "patterns": res.patterns, "points": res.points, "exact": np.full(res.count, res.complete),
+            "measures": res.measures if res.measures is not None else np.full(res.count, np.nan),
+        }
+        if res.vertices is not None:
+            chunk["vertices"] = _flat_vertices(res.vertices, k)
+        sink(chunk)
+        return _streamed(res, res.count, {"streamed": True, "chunks": 1})
+
+
+def _pullback_extra(options: dict[str, Any]) -> tuple[FloatArray, FloatArray] | None:
+    """Magnitudes of the chart pull-back's first-layer terms (they set round-off tolerances)."""
+    if options.get("_pullback") is None:
+        return None
+    W0, b0, o, B = options["_pullback"]  # (W0, b0, origin, basis) of the chart pull-back
+    absW = np.abs(np.asarray(W0))
+    return absW @ np.abs(o) + np.abs(b0), absW @ np.linalg.norm(B, axis=1)
+
+
+def _flat_vertices(vertices: list[FloatArray], k: int) -> tuple[FloatArray, IntArray]:
+    counts = np.array([len(v) for v in vertices], dtype=np.int64)
+    return (np.vstack(vertices) if len(vertices) else np.zeros((0, k))), counts
+
+
+def _streamed(res: EngineResult, count: int, details: dict[str, Any]) -> EngineResult:
+    """``res`` without its regions (they went to the sink): ``count`` rows of width 0."""
+    return dataclasses.replace(
+        res, patterns=np.zeros((count, 0), dtype=bool), points=np.zeros((count, 0)), vertices=None,
+        measures=None, adjacency=None, halfspaces=None, details={**res.details, **details},
+    )
+
+
+def _window_stream(
+    net: Network, lo: FloatArray, hi: FloatArray, G: FloatArray, h: FloatArray, *, budget: Budget,
+    options: dict[str, Any], progress: Any,
+) -> EngineResult:
+    """The regions of a bounded 2-D domain handed to ``options["sink"]`` in chunks (bounded memory).
+
+    Each chunk is a dict of arrays: ``patterns`` ``(m, num_neurons)``, ``points`` ``(m, 2)``
+    (chart coordinates), ``measures`` ``(m,)``, ``exact`` ``(m,)`` (True: a finished region;
+    False: after a stop, an interior point of an unfinished piece, whose region's pattern
+    is ``patterns``) and, with ``collect``, ``vertices`` = ``(flat (V, 2), counts (m,))``.
+    """
+    if options.get("adjacency"):
+        raise OptionError("adjacency is not available when the regions are streamed to a sink")
+    clipped = _clip_window(_box_corners(lo, hi), G, h)
+    if clipped is None:
+        raise EmptyDomainError("the domain has no interior in its own coordinates")
+    V0, E0 = clipped
+    span = V0.max(axis=0) - V0.min(axis=0)
+    radius_tol = RADIUS_RTOL * 0.5 * float(np.sqrt((span**2).sum()))
+    if options.get("_radius") is not None:
+        radius_tol = float(options["_radius"][0])
+    sink = options["sink"]
+    collect = bool(options.get("collect"))
+    chunk = int(options.get("chunk_size") or STREAM_CHUNK)
+    if chunk < 1:
+        raise OptionError(f"chunk_size must be at least 1, got {chunk}")
+    count = 0
+
+    def emit(part: LayerPieces) -> None:
+        nonlocal count
+        P = part.P
+        out: dict[str, Any] = {
+            "patterns": part.bits, "points": part.centroids(), "measures": part.measure[:P].copy(),
+            "exact": np.ones(P, dtype=bool),
+        }
+        if collect:
+            V = part.vertices()
+            keep = np.arange(V.shape[1])[None, :] < part.n[:P, None]
+            out["vertices"] = (V[keep], part.n[:P].astype(np.int64))
+        sink(out)
+        count += P
+
+    stats, pending = _stream_partition(
+        _standard(net, _pullback_extra(options)), V0, E0, radius_tol, budget=budget, progress=progress,
+        emit=emit, chunk=chunk,
+    )
+    details: dict[str, Any] = {
+        "splits": stats["splits"], "rejected_slivers": stats["rejected_slivers"], "streamed": True,
+        "chunks": stats["chunks"], "chunk_size": chunk,
+    }
+    if pending:
+        # one interior point per unfinished piece: distinct pieces hold distinct regions
+        pts = np.vstack([p.centroids() for p in pending if p.P])
+        pats = _complete_patterns(net, pts)
+        _, idx = np.unique(np.packbits(pats, axis=1), axis=0, return_index=True)
+        idx = np.sort(idx)
+        sink({"patterns": pats[idx], "points": pts[idx], "measures": np.full(idx.size, np.nan),
+              "exact": np.zeros(idx.size, dtype=bool)})
+        details["finished_regions"] = count
+        count += int(idx.size)
+        return EngineResult(
+            patterns=np.zeros((count, 0), dtype=bool), points=np.zeros((count, 0)), complete=False,
+            exact=False, details=details, certificate={"measure_sum": stats["measure_sum"]},
+        )
+    domain_measure = _measure(V0)
+    certificate: dict[str, Any] = {
+        "measure_sum": stats["measure_sum"],
+        "domain_measure": domain_measure,
+        "relative_error": abs(stats["measure_sum"] - domain_measure) / domain_measure,
+        "measure": "area",
+    }
+    exact = certificate["relative_error"] <= 1e-8
+    if not exact:
+        details["not_exact_reason"] = "the pieces' measures do not add up to the domain's"
+    details.update({"pieces": count, "zero_rtol": ZERO_RTOL, "radius_rtol": RADIUS_RTOL})
+    return EngineResult(
+        patterns=np.zeros((count, 0), dtype=bool), points=np.zeros((count, 0)), complete=True, exact=exact,
+        certificate=certificate, details=details,
+    )
+
+
+_CONTROLLER: list[Any] = []
 
 
 def _one_thread() -> Any:
-    """Single-threaded BLAS: the layer products are small, and threads only contend."""
+    """Single-threaded BLAS: the layer products are small, and threads only contend.
+
+    The controller (which scans the loaded libraries, about 2 ms) is made once per process.
+    """
     try:
-        from threadpoolctl import threadpool_limits
+        from threadpoolctl import ThreadpoolController
     except ImportError:  # pragma: no cover - comes with scikit-learn
         import contextlib
 
         return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
+    if not _CONTROLLER:
+        _CONTROLLER.append(ThreadpoolController())
+    return _CONTROLLER[0].limit(limits=1, user_api="blas")
 
 
 def _engine(
@@ -441,11 +685,7 @@ def _engine(
 ) -> EngineResult:
     k = net.input_dim
     details: dict[str, Any] = {"bounded": bounded}
-    extra = None
-    if options.get("_pullback") is not None:  # (W0, b0, origin, basis) of the chart pull-back
-        W0, b0, o, B = options["_pullback"]
-        absW = np.abs(np.asarray(W0))
-        extra = (absW @ np.abs(o) + np.abs(b0), absW @ np.linalg.norm(B, axis=1))
+    extra = _pullback_extra(options)
     certificate: dict[str, Any] = {}
     surface = None
     radius = options.get("_radius")

@@ -37,6 +37,12 @@ _OPTIONS: dict[str, str] = {
     "solver": "milp: the MILP solver (highs, scip, gurobi)",
     "solver_options": "milp: extra options handed to the solver",
     "audit_samples": "milp: sampled points that audit the enumeration for missed patterns",
+    "reduce_rank": "lp: decide facets in the first layer's row space when the domain is a box (or a ball "
+                   "or a cell of one) in more than 16 dimensions and rank(W1) <= k/4 (default True)",
+    "sink": "geometric (bounded 2-D): a callable receiving finished regions chunk by chunk instead of "
+            "keeping them in memory (set by stream_regions)",
+    "chunk_size": "geometric with a sink: pieces per independent part of the streamed walk "
+                  "(default 20,000; bounds the memory)",
     # --- set by the library, never by users
     "_pullback": "(W0, b0, origin, basis): the first layer's terms before the chart pull-back cancelled "
                  "them, for round-off tolerances relative to the original weights (set by the API)",
@@ -44,6 +50,8 @@ _OPTIONS: dict[str, str] = {
               "undivided domain (set by run_parallel for its sub-runs)",
     "_radius": "geometric: the in-radius tolerance of the whole window, handed to the cells of a parallel "
                "run of an unbounded domain's window (set by the geometric engine itself)",
+    "_cell": "skeleton: this run is one first-layer cell of a degenerate domain (set by the skeleton engine "
+             "itself; a still-degenerate cell goes to lp)",
 }
 
 #: Option name -> what it means and who sets it (read-only).

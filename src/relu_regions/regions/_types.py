@@ -260,7 +260,16 @@ class Region:
         return to_jsonable(d)  # type: ignore[no-any-return]
 
     def __repr__(self) -> str:
-        return f"Region(#{self.index}, pattern={''.join('1' if b else '0' for b in self.pattern)})"
+        return f"Region(#{self.index}, pattern={pattern_string(self.pattern)})"
+
+
+def pattern_string(pattern: Any) -> str:
+    """A pattern as text: ``"0110"`` for ReLU networks (bool), ``"2,0,1"`` for networks with
+    maxout layers (``int16`` arg-max piece indices, ReLU neurons as 0/1), so piece indices survive."""
+    p = np.asarray(pattern)
+    if p.dtype == bool:
+        return "".join("1" if b else "0" for b in p)
+    return ",".join(str(int(v)) for v in p)
 
 
 class RegionSet:

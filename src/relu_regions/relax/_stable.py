@@ -39,6 +39,7 @@ from .._budget import Budget
 from .._registry import Registry
 from .._results import FrozenResult
 from .._typing import DomainLike, FloatArray, NetworkLike, Seed
+from ..exceptions import OptionError
 from ..solvers import solve
 from ._bounds import layer_bounds
 from ._crown import crown_layer
@@ -250,9 +251,16 @@ def _auto(state: _State, *, budget: Budget, options: dict[str, Any]) -> None:
             state.bump("attack_points", attack(setup, state.pool, layer, neurons, direction))
             state.bump("settled_by_attack", state.settle_by_witnesses(layer))
         if np.any(state.status[layer] == UNDECIDED) and not budget.stop:
-            _sign_milps(
-                state, layer, lo, hi, solver=solver, budget=budget, cuts=bool(options.get("cuts", True))
-            )
+            cuts = bool(options.get("cuts", True))
+            if options.get("executor") is not None:
+                from ._parallel import parallel_sign_milps
+
+                parallel_sign_milps(
+                    state, layer, lo, hi, executor=options["executor"], solver=solver, budget=budget,
+                    cuts=cuts,
+                )
+            else:
+                _sign_milps(state, layer, lo, hi, solver=solver, budget=budget, cuts=cuts)
         state.bounds.append(state.tightened(layer, lo, hi))
 
 
@@ -414,6 +422,7 @@ def stable_neurons(
     samples: int = 4096,
     points: Any = None,
     seed: Seed = 0,
+    executor: Any = None,
 ) -> StableNeurons:
     """Classify every neuron as stably active, stably inactive or unstable on ``domain``.
 
@@ -432,6 +441,11 @@ def stable_neurons(
     samples, points, seed:
         Uniform samples (plus a quarter as many random box vertices) and optional data
         points ``(N, n0)`` used as witnesses.
+    executor:
+        A ``concurrent.futures.Executor`` (e.g. from :func:`relu_regions.cluster.dask_executor`)
+        on which ``auto`` runs the sign MILPs of the neurons its prefilters left, a layer's
+        neurons in parallel chunks; the classification equals the serial one (which proof
+        settled a neuron may differ).  Only ``method="auto"`` farms out work.
 
     Notes
     -----
@@ -464,6 +478,8 @@ def stable_neurons(
                             samples=samples, points=points, seed=seed)
     setup = prepare(net, domain)
     fn = STABILITY_METHODS[method]
+    if executor is not None and method != "auto":
+        raise OptionError(f"executor= farms out the sign MILPs of method 'auto' only, not {method!r}")
     budget = Budget(time_limit)
     t0 = time.perf_counter()
     pool = WitnessPool(setup.net_t, setup.dim)
@@ -471,7 +487,7 @@ def stable_neurons(
     with budget.catch_interrupt():
         pool.add(initial_points(setup, samples=int(samples), seed=seed, points=pts))
         state = _State(setup, pool)
-        fn(state, budget=budget, options={"solver": solver})
+        fn(state, budget=budget, options={"solver": solver, "executor": executor})
         for layer in range(setup.layers):  # late witnesses (from MILP incumbents)
             state.settle_by_witnesses(layer)
     state.stats["points_evaluated"] = pool.points_seen

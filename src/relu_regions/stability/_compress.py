@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from typing import Any
 
 import numpy as np
 
@@ -92,6 +93,7 @@ def compress(
     time_limit: float | None = None,
     check_points: int = 10_000,
     seed: Seed = 0,
+    executor: Any = None,
 ) -> tuple[Network, CompressionReport]:
     """A smaller network equal to ``net`` on ``domain`` (Algorithm 1 of Kumar, Serra & Ramalingam).
 
@@ -106,6 +108,10 @@ def compress(
     check_points:
         Points of the domain (uniform samples plus the stability witnesses) on which the
         two networks are compared; the report's ``max_abs_difference``.
+    executor:
+        Passed to :func:`stable_neurons` when it is computed here: a
+        ``concurrent.futures.Executor`` (e.g. Dask's) for ``auto``'s sign MILPs; the
+        compressed network is the serial one.
 
     Returns
     -------
@@ -140,7 +146,9 @@ def compress(
     t0 = time.perf_counter()
     setup = prepare(net, domain)
     if stability is None:
-        stability = stable_neurons(setup.net, setup.domain, method=method, time_limit=time_limit, seed=seed)
+        stability = stable_neurons(
+            setup.net, setup.domain, method=method, time_limit=time_limit, seed=seed, executor=executor
+        )
     if len(stability.layers) != len(setup.net.activated_layers):
         raise ValueError("stability result does not belong to this network")
     weights = [np.array(w) for w in setup.net.weights]

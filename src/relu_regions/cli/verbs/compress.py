@@ -13,10 +13,12 @@ import argparse
 from typing import Any
 
 from .._common import (
+    add_dask_argument,
     add_domain_argument,
     add_model_arguments,
     check_model_output,
     check_positive,
+    dask_scope,
     load_domain,
     load_model,
     table,
@@ -35,9 +37,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--time-limit", type=float, default=None, metavar="S", help="stop after S seconds")
     p.add_argument("--check-points", type=int, default=10_000, metavar="N", help="points for the check")
     p.add_argument("--seed", type=int, default=0, help="random seed for sampling")
+    add_dask_argument(p)
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
+    from ...exceptions import OptionError
     from ...io import save_network
     from ...stability import STABILITY_METHODS, compress
 
@@ -46,14 +50,18 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     check_model_output(args.output)
     net = load_model(args)
     dom = load_domain(args, net)
-    small, report = compress(
-        net,
-        dom,
-        method=args.method,
-        time_limit=args.time_limit,
-        check_points=args.check_points,
-        seed=args.seed,
-    )
+    if args.dask and args.method != "auto":
+        raise OptionError(f"--dask farms out the sign MILPs of --method auto only, not {args.method!r}")
+    with dask_scope(args) as executor:
+        small, report = compress(
+            net,
+            dom,
+            method=args.method,
+            time_limit=args.time_limit,
+            check_points=args.check_points,
+            seed=args.seed,
+            executor=executor,
+        )
     path = save_network(small, args.output)
     out = report.to_dict()
     out.update(output=str(path), widths_before=net.widths, widths_after=small.widths)

@@ -38,8 +38,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--method",
         default="auto",
-        help="auto (the fastest exact method for the domain), geometric (1-D/2-D), lp, milp or "
-        "sample; an unknown name lists the registered ones",
+        help="auto (the fastest exact method for the domain), geometric (1-D/2-D), skeleton "
+        "(bounded 2-8-D, fastest in 3-6-D), lp, milp or sample; an unknown name lists the "
+        "registered ones",
     )
     p.add_argument(
         "--solver",

@@ -4,7 +4,10 @@ One row per region: activation pattern, an interior point, the output there, and
 domains the exact vertices and length/area; with --linear also its linear-region label.
 The format follows the file's extension: .npz (every array, full precision), .json, or
 .parquet (needs pyarrow).  A time limit or Ctrl-C writes the regions found so far, labelled
-partial (exit status 3).
+partial (exit status 3).  With --stream (.npz only) the regions go to the file part by
+part as the geometric engine finishes them, so memory stays bounded however many there
+are (10^6 regions in 2-D: see docs/geometric_2d.md); read such a file with
+relu_regions.regions.load_regions.
 """
 
 from __future__ import annotations
@@ -42,6 +45,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--time-limit", type=float, default=None, metavar="S",
                    help="stop after S seconds and write what was found")
     p.add_argument("--workers", type=int, default=1, metavar="K", help="worker processes")
+    p.add_argument("--stream", action="store_true",
+                   help="write the regions to the .npz as they are found (bounded memory; packed patterns)")
+    p.add_argument("--chunk-size", type=int, default=None, metavar="N",
+                   help="with --stream: pieces per part of the domain (default 20000)")
     add_progress_argument(p)
     add_dask_argument(p)
 
@@ -58,9 +65,11 @@ def _run(args: argparse.Namespace, executor: Any) -> dict[str, Any]:
         raise ReluRegionsError(f"-o must end in one of {', '.join(REGION_FILE_FORMATS)}, got {args.output!r}")
     if args.workers < 1:
         raise ReluRegionsError(f"--workers must be at least 1, got {args.workers}")
-    check_positive(args, "time_limit")
+    check_positive(args, "time_limit", "chunk_size")
     net = load_model(args)
     dom, note = domain_or_default(args, net)
+    if args.stream or args.chunk_size is not None:
+        return _stream(args, net, dom, note)
     rs = enumerate_regions(net, dom, method=args.method, solver=args.solver, time_limit=args.time_limit,
                            workers=args.workers, progress=args.progress, adjacency=bool(args.linear),
                            executor=executor)
@@ -74,6 +83,26 @@ def _run(args: argparse.Namespace, executor: Any) -> dict[str, Any]:
         summary["domain_note"] = note
     save_regions(rs, args.output, labels=labels, summary=summary)
     return {**summary, "saved": str(args.output)}
+
+
+def _stream(args: argparse.Namespace, net: Any, dom: Any, note: str | None) -> dict[str, Any]:
+    from ...regions import stream_regions
+
+    if not args.stream:
+        raise ReluRegionsError("--chunk-size needs --stream")
+    if not str(args.output).lower().endswith(".npz"):
+        raise ReluRegionsError(f"--stream writes .npz files, got -o {args.output!r}")
+    if args.linear:
+        raise ReluRegionsError("--linear needs every region in memory; drop --stream")
+    if args.workers != 1:
+        raise ReluRegionsError("--stream runs in one process; drop --workers")
+    extra: dict[str, Any] = {"domain": dom.to_dict()}
+    if note:
+        extra["domain_note"] = note
+    count = stream_regions(net, dom, args.output, method=args.method, time_limit=args.time_limit,
+                           chunk_size=args.chunk_size, progress=args.progress, solver=args.solver,
+                           summary=extra)
+    return {**count.to_dict(), **extra, "streamed": True, "saved": str(args.output)}
 
 
 def render(result: dict[str, Any], args: argparse.Namespace) -> str:

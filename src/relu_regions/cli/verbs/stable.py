@@ -13,9 +13,11 @@ from typing import Any
 
 from ...exceptions import ReluRegionsError
 from .._common import (
+    add_dask_argument,
     add_domain_argument,
     add_model_arguments,
     check_positive,
+    dask_scope,
     load_domain,
     load_model,
     load_points,
@@ -36,6 +38,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--samples", type=int, default=4096, metavar="N", help="uniform samples used as witnesses")
     p.add_argument("--points", metavar="FILE", help="data points (.npy/.json/.txt) used as witnesses")
     p.add_argument("--seed", type=int, default=0, help="random seed for sampling")
+    add_dask_argument(p)
     p.add_argument(
         "--certificates", action="store_true", help="include each neuron's proof and witness points"
     )
@@ -53,16 +56,20 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     net = load_model(args)
     dom = load_domain(args, net)
     points = load_points(args.points, net.input_dim, what="--points") if args.points else None
-    res = stable_neurons(
-        net,
-        dom,
-        method=args.method,
-        time_limit=args.time_limit,
-        solver=args.solver,
-        samples=args.samples,
-        points=points,
-        seed=args.seed,
-    )
+    if args.dask and args.method != "auto":
+        raise ReluRegionsError(f"--dask farms out the sign MILPs of --method auto only, not {args.method!r}")
+    with dask_scope(args) as executor:
+        res = stable_neurons(
+            net,
+            dom,
+            method=args.method,
+            time_limit=args.time_limit,
+            solver=args.solver,
+            samples=args.samples,
+            points=points,
+            seed=args.seed,
+            executor=executor,
+        )
     out = res.to_dict()
     out["counts"] = res.counts
     if args.certificates:
