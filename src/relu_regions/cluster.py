@@ -13,8 +13,8 @@ half-space description and the engine options; what comes back: the cell's regio
 domain's chart (scattered once per run), the earlier layers' bounds and the chunk's
 neurons go out; proven signs and witness candidates come back.  A task is one cell
 (counting), one chunk of sign MILPs (stability) or one run (experiments), ideally seconds
-to minutes of work: Dask's per-task round trip measured 27-82 ms on 2 heavily loaded cores
-(``benchmarks/results/dask.txt``).  A worker that dies costs only its task: Dask
+to minutes of work: Dask's per-task round trip measured 11-12 ms on 2 shared cores (4-7 ms
+per task when 200 go at once; ``benchmarks/results/dask.txt``).  A worker that dies costs only its task: Dask
 reschedules it.
 
 The ``spec`` strings:

@@ -19,8 +19,8 @@ assignment ``z`` of ``K`` for which some feasible ``x`` with ``x_K = z`` has obj
     share the recorded assignment).  Like SCIP's own solution counting
     (``constraints/countsols``) this partitions the tree instead of adding a no-good row
     per solution: with rows the LP grew by one per region and the 4-10-10-1 net (3,513
-    regions) took 6.6x Gurobi's pool, with branching 1.1x (median of 3 side-by-side runs;
-    1.9x in a noisier run of 2; ``benchmarks/results/milp.txt``).
+    regions) took 6.6x Gurobi's pool, with branching 0.96x (5-8-8-8-1: 0.95x; 1.1-1.9x in
+    runs under heavy load; ``benchmarks/results/milp.txt``).
     It never accepts an incumbent, so it never prunes by bound; presolving, restarts,
     heuristics, separation and dual reductions are off so no key assignment is lost, and
     nodes are taken depth first (the LP of the child that keeps the solution is optimal at
