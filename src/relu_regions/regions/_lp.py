@@ -496,7 +496,13 @@ def lp_serial(
             stats["qhull_fallbacks"] += int(fac.fallback)
             stats["facets"] += int(fac.rows.size)
             if volumes:
-                measures[i] = _volume(fac.vertices, Gr, hr, points[i])
+                if keep is None:
+                    measures[i] = _volume(fac.vertices, Gr, hr, points[i])
+                else:  # the LP finder's rows may leave out the box (column bounds): use every row
+                    Gv, hv = np.vstack([GA[b], G]), np.concatenate([hA[b], h])
+                    nv = np.linalg.norm(Gv, axis=1)
+                    lv = nv > ZERO_ROW_TOL * max(float(nv.max()), 1.0)
+                    measures[i] = _volume(None, Gv[lv], hv[lv], points[i])
             neuron = fac.rows < N
             Xs.append(fac.points[neuron])
             rows_l.append(fac.rows[neuron])
