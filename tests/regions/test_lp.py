@@ -313,7 +313,7 @@ def test_box_bounds_facet_finder_matches_box_rows(seed):
     """``facets_lp`` with ``box`` (the box as column bounds) finds the same neuron facets as ``facets_lp``
     with the box's rows appended, including rows parallel and close to a box face (whose
     facets hug the box: its third, exact step) and rows that miss the box."""
-    from relu_regions.regions._facets import facets_lp
+    from relu_regions.regions._facets_lp import facets_lp
 
     rng = np.random.default_rng(seed)
     k = int(rng.integers(3, 25))

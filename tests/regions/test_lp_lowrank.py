@@ -16,7 +16,7 @@ import pytest
 
 from relu_regions import AffineSubspace, Box, LInfBall, Network, Polytope, random_network
 from relu_regions.regions import enumerate_regions
-from relu_regions.regions._facets import facets_lp
+from relu_regions.regions._facets_lp import facets_lp
 from relu_regions.regions._lp import row_space_basis
 
 from ._reference import pattern_set
@@ -124,7 +124,7 @@ def test_the_784d_benchmark_net_on_a_small_ball():
 def test_segment_point_finds_a_point_inside_rows_and_box():
     """``x`` meets the rows but leaves the box, ``t_hat`` is inside the box but violates a row:
     a point between them is inside both, with its radius reported."""
-    from relu_regions.regions._facets import _segment_point
+    from relu_regions.regions._facets_lp import _segment_point
 
     lo, hi = np.zeros(3), np.ones(3)
     Gn = np.array([[0.0, 1.0, 0.0]])  # one other row: t_1 <= 0.5

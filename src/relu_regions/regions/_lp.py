@@ -107,7 +107,8 @@ from .._budget import Budget, progress_bar
 from .._typing import BoolArray, FloatArray, IntArray
 from ..exceptions import DomainError, EmptyDomainError, SolverError
 from ..network import Network
-from ._facets import default_facet_method, facets_lp, find_facets
+from ._facets import facet_method, find_facets
+from ._facets_lp import facets_lp
 from ._parallel import serial_or_parallel, wants_parallel
 from ._polytope import (
     RADIUS_TOL,
@@ -136,7 +137,7 @@ __all__ = [
 #: facet at the facet point) makes the crossing ambiguous.
 DIR_TOL = 1e-6
 #: Above this chart dimension a box domain enters the LP facet finder as column bounds
-#: (:func:`~relu_regions.regions._facets.facets_lp` with ``box``): 61-D ball, 146 regions 1.3 -> 0.6 s;
+#: (:func:`~relu_regions.regions._facets_lp.facets_lp` with ``box``): 61-D ball, 146 regions 1.3 -> 0.6 s;
 #: 784-D ball, 904 regions > 120 s -> 48 s; at 10-12 D it is 3-8% slower than box rows.
 BOX_BOUNDS_MIN_DIM = 16
 #: The traversal decides facet rows in the row space of the first layer (plus the domain's
@@ -241,7 +242,7 @@ def row_space_basis(W1: FloatArray, G_other: FloatArray, k: int) -> FloatArray |
 
     Every later neuron's row on a region is a combination of first-layer rows (the chain
     rule), so all facet rows of the traversal lie in ``span(V)`` and depend on ``t`` only
-    through ``y = V^T t`` (:func:`~relu_regions.regions._facets.facets_lp` with ``basis``).
+    through ``y = V^T t`` (:func:`~relu_regions.regions._facets_lp.facets_lp` with ``basis``).
     ``None`` when that space is not much smaller than ``R^k`` (``r > k / RANK_FRACTION``)
     or is ``{0}``.  Directions with singular value below NumPy's rank tolerance
     (``s_max max(shape) eps``) are dropped: ``W1`` of rank ``< n1`` loses nothing.
@@ -406,13 +407,7 @@ def lp_serial(
     if N == 0 or k == 0:
         pat = net.pattern_vector(centre[None, :]).reshape(1, N)
         return EngineResult(pat, centre[None, :], True, True, {"regions": 1}, {"regions": 1})
-    method = options.get("facets") or default_facet_method(k)
-    if method not in ("interval", "qhull", "lp"):
-        raise DomainError(f"unknown facet finder {method!r}; choose one of: interval, qhull, lp")
-    if method == "interval" and k != 1:
-        raise DomainError("the 'interval' facet finder works on 1-dimensional domains only")
-    if method == "qhull" and k == 1:
-        method = "interval"
+    method = facet_method(options.get("facets"), k)
     # Qhull's duality needs a bounded polytope: in an unbounded domain it takes only the
     # regions with every vertex within QHULL_FAR * scale, the LP finder the others
     far = None if bounded else QHULL_FAR * scale

@@ -52,7 +52,7 @@ from .._budget import Budget, progress_bar
 from .._typing import FloatArray, IntArray
 from ..exceptions import DomainError, EmptyDomainError, SolverError
 from ..network import Network
-from ._facets import default_facet_method, find_facets
+from ._facets import facet_method, find_facets
 from ._lp import CENTRE_TOL, CHEBYSHEV_CAP, DIR_TOL, QHULL_FAR, is_bounded
 from ._maxout_polytope import (
     PATTERN_DTYPE,
@@ -223,13 +223,7 @@ def maxout_lp_engine(
         cap = CHEBYSHEV_CAP * own_scale
     scale = float(options.get("_scale") or own_scale)
     tol = RADIUS_TOL * scale
-    method = options.get("facets") or default_facet_method(k)
-    if method not in ("interval", "qhull", "lp"):
-        raise DomainError(f"unknown facet finder {method!r}; choose one of: interval, qhull, lp")
-    if method == "interval" and k != 1:
-        raise DomainError("the 'interval' facet finder works on 1-dimensional domains only")
-    if method == "qhull" and k == 1:
-        method = "interval"
+    method = facet_method(options.get("facets"), k)
     far = None if bounded else QHULL_FAR * scale
     volumes = bool(options.get("volumes", k <= 2)) and bounded
     collect = bool(options.get("collect"))
