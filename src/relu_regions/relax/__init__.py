@@ -19,26 +19,19 @@ import stable_neurons`` keeps working.
 from ._bounds import BOUND_METHODS, PreactivationBounds, layer_bounds, preactivation_bounds
 from ._crown import crown_layer, interval_layer
 from ._formulation import NetworkModel, build_model
-from ._maxout import (
-    MAXOUT_STABILITY_METHODS,
-    PLLayer,
-    StableUnits,
-    UnitLayerStability,
-    pl_layers,
-    prepare_units,
-    stable_units,
-)
+from ._maxout import MAXOUT_STABILITY_METHODS, stable_units
+from ._maxout_pieces import prepare_units
+from ._maxout_units import PLLayer, StableUnits, UnitLayerStability, pl_layers
 from ._setup import SIGN_TOL, SOLVER_PAD, Setup, prepare
-from ._stable import (
+from ._stable import STABILITY_METHODS, stable_neurons
+from ._stable_results import (
     ACTIVE,
     INACTIVE,
-    STABILITY_METHODS,
     UNDECIDED,
     UNSTABLE,
     LayerCertificates,
     LayerStability,
     StableNeurons,
-    stable_neurons,
 )
 
 __all__ = [

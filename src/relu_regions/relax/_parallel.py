@@ -74,7 +74,8 @@ def _chunk_task(
     time_limit: float | None,
 ) -> dict[str, Any]:
     """One chunk on a worker: the serial sign MILPs of ``neurons`` of ``layer``."""
-    from ._stable import ACTIVE, INACTIVE, UNDECIDED, UNSTABLE, _sign_milps, _State
+    from ._stable import _sign_milps, _State
+    from ._stable_results import ACTIVE, INACTIVE, UNDECIDED, UNSTABLE
 
     pool = _RecordingPool(setup.net_t, setup.dim)
     pool.pos_val[layer][:] = pos_val
@@ -115,7 +116,7 @@ def parallel_sign_milps(
     A time limit or Ctrl-C (``budget.stop``) cancels the chunks not yet started and stops
     waiting for the running ones; their neurons stay undecided (a partial result).
     """
-    from ._stable import ACTIVE, INACTIVE, UNDECIDED
+    from ._stable_results import ACTIVE, INACTIVE, UNDECIDED
 
     und = np.flatnonzero(state.status[layer] == UNDECIDED)
     if not und.size:
