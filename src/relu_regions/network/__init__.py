@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._network import MAX_MAXOUT_RANK, MAXOUT_PATTERN_DTYPE, Layer, Network, random_network
+from ._layer import MAX_MAXOUT_RANK, MAXOUT_PATTERN_DTYPE, Layer
+from ._network import Network
+from ._random import random_network
 
 #: Loader/saver names that moved to :mod:`relu_regions.io` and are still served from here.
 MOVED_TO_IO = frozenset({

@@ -1,5 +1,10 @@
 """The one network representation: a feed-forward piecewise-linear network.
 
+Longer than the project's ~450-line guideline because it is one class, :class:`Network`
+(~580 lines), whose constructor checks, pattern codecs and affine maps all read the same
+validated layer tuple and maxout conventions; its layer, summary and random-network helpers
+live in ``_layer.py``, ``_summary.py`` and ``_random.py``.
+
 A :class:`Network` is a sequence of affine layers ``z_l = W_l h_{l-1} + b_l`` with
 weights of shape ``(out, in)`` in float64.  Every layer but the last is followed by a
 (leaky) ReLU ``h_l = max(z_l, alpha_l z_l)`` with ``0 <= alpha_l < 1`` (``alpha = 0`` is
@@ -33,108 +38,26 @@ counting, bounds or solvers: algorithms take a network and return results.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
-from .._typing import BoolArray, FloatArray, IntArray, Seed
-from ..exceptions import (
-    DimensionError,
-    ModelFormatError,
-    UnknownChoiceError,
-    UnsupportedNetworkError,
+from .._typing import BoolArray, FloatArray
+from ..exceptions import DimensionError, ModelFormatError, UnsupportedNetworkError
+from ._layer import (
+    MAX_MAXOUT_RANK,
+    MAXOUT_PATTERN_DTYPE,
+    Layer,
+    _activate,
+    _check_maxout,
+    _layer_kind,
+    _readonly,
+    _select_pieces,
 )
+from ._summary import NetworkSummary
 
-__all__ = ["Network", "Layer", "random_network", "MAXOUT_PATTERN_DTYPE", "MAX_MAXOUT_RANK"]
-
-#: dtype of the activation patterns of networks with a maxout layer: the arg-max piece
-#: index of every maxout unit, 0/1 for ReLU neurons.
-MAXOUT_PATTERN_DTYPE = np.int16
-#: The largest maxout rank a pattern entry can hold.
-MAX_MAXOUT_RANK = int(np.iinfo(np.int16).max)
-
-
-@dataclasses.dataclass(frozen=True, eq=False)
-class Layer:
-    """One affine layer and the activation that follows it.
-
-    ``slope`` is ``None`` for no activation (affine output layer), ``0.0`` for a ReLU and
-    ``alpha`` for ``LeakyReLU(alpha)``.  A maxout layer has a weight of shape
-    ``(k, out, in)`` and a bias of shape ``(k, out)``; its ``slope`` is ``0.0`` and unused.
-    """
-
-    weight: FloatArray
-    bias: FloatArray
-    slope: float | None
-
-    @property
-    def activated(self) -> bool:
-        return self.slope is not None
-
-    @property
-    def is_maxout(self) -> bool:
-        """Whether this is a maxout layer (3-D weight)."""
-        return self.weight.ndim == 3
-
-    @property
-    def rank(self) -> int:
-        """The maxout rank ``k`` (number of pieces per unit); 1 for other layers."""
-        return int(self.weight.shape[0]) if self.weight.ndim == 3 else 1
-
-    @property
-    def width(self) -> int:
-        """Number of units (outputs) of the layer."""
-        return int(self.weight.shape[-2])
-
-    @property
-    def in_dim(self) -> int:
-        """Number of inputs of the layer."""
-        return int(self.weight.shape[-1])
-
-    def stacked(self) -> tuple[FloatArray, FloatArray]:
-        """The layer's pieces as one affine map: ``(k * out, in)`` weight and ``(k * out,)`` bias.
-
-        Row ``p * out + j`` is piece ``p`` of unit ``j`` (for ``k = 1``: the layer itself).
-        """
-        return (
-            self.weight.reshape(-1, self.weight.shape[-1]),
-            self.bias.reshape(-1),
-        )
-
-    def maxout(self, h: FloatArray) -> tuple[FloatArray, IntArray]:
-        """Pieces ``(N, k, out)`` and arg-max indices ``(N, out)`` of a maxout layer on ``h``."""
-        W, b = self.stacked()
-        z = (h @ W.T + b).reshape(h.shape[0], self.rank, self.width)
-        return z, np.argmax(z, axis=1)
-
-
-def _activate(z: FloatArray, slope: float) -> FloatArray:
-    """(Leaky) ReLU in place: ``max(z, slope * z)`` equals ``z`` for ``z > 0`` and
-    ``slope * z`` otherwise because ``0 <= slope < 1``."""
-    if slope == 0.0:
-        return np.maximum(z, 0.0, out=z)
-    return np.maximum(z, slope * z, out=z)
-
-
-def _readonly(a: Any, name: str) -> FloatArray:
-    if np.iscomplexobj(a) or (hasattr(a, "is_complex") and a.is_complex()):
-        raise ModelFormatError(f"{name} has complex values: a ReLU network's weights must be real")
-    try:
-        arr = np.array(a, dtype=np.float64, copy=True)
-    except (TypeError, ValueError) as exc:
-        raise ModelFormatError(f"{name} is not a numeric array: {exc}") from None
-    if not np.all(np.isfinite(arr)):
-        raise ModelFormatError(f"{name} contains NaN or infinite values")
-    arr.setflags(write=False)
-    return arr
-
-
-def _layer_kind(layer: Layer) -> str:
-    if layer.is_maxout:
-        return "maxout"
-    return "relu" if layer.slope == 0.0 else "leaky_relu"
+__all__ = ["Network", "Layer", "MAXOUT_PATTERN_DTYPE", "MAX_MAXOUT_RANK"]
 
 
 def _rebuild_network(
@@ -142,41 +65,6 @@ def _rebuild_network(
 ) -> Network:
     return Network(weights, biases, negative_slope=slopes, output_relu=output_relu,
                    input_shape=input_shape, name=name)
-
-
-class NetworkSummary(dict):  # type: ignore[type-arg]
-    """A network's architecture facts: a plain ``dict`` that prints as a table.
-
-    ``str()`` gives an aligned two-column table for terminals, ``_repr_html_`` an HTML table
-    for Jupyter; ``json.dumps`` and ``dict`` access work as for any dictionary.
-    """
-
-    def _rows(self) -> list[tuple[str, str]]:
-        def fmt(v: Any) -> str:
-            if isinstance(v, list):
-                return "-".join(map(str, v)) if v and all(isinstance(x, int) for x in v) else str(v)
-            if isinstance(v, int) and not isinstance(v, bool):
-                return f"{v:,}"
-            return str(v)
-
-        return [
-            (k.replace("_", " "), "x".join(map(str, v)) if k == "input_shape" and v else fmt(v))
-            for k, v in self.items()
-        ]
-
-    def __str__(self) -> str:
-        rows = self._rows()
-        w = max(len(k) for k, _ in rows)
-        return "\n".join(f"{k.ljust(w)}  {v}" for k, v in rows)
-
-    def _repr_html_(self) -> str:
-        import html
-
-        body = "".join(
-            f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
-            for k, v in self._rows()
-        )
-        return f"<table>{body}</table>"
 
 
 class Network:
@@ -400,6 +288,7 @@ class Network:
 
         Examples
         --------
+        >>> from relu_regions.network import random_network
         >>> net = random_network([2, 3, 1], maxout_rank=2)
         >>> net.require_relu("method 'milp'")
         Traceback (most recent call last):
@@ -752,86 +641,3 @@ class Network:
         )
 
 
-def random_network(
-    widths: Sequence[int],
-    *,
-    seed: Seed = 0,
-    init: str = "he",
-    bias_std: float | None = None,
-    negative_slope: float = 0.0,
-    output_relu: bool = False,
-    maxout_rank: int | Sequence[int] = 1,
-) -> Network:
-    """A random network with layer widths ``(n0, n1, ..., nL, n_out)``.
-
-    ``init="he"`` draws weights from ``N(0, 2/fan_in)`` (He et al. 2015); biases from
-    ``N(0, bias_std^2)`` with ``bias_std`` defaulting to ``sqrt(2/fan_in)`` as well, so
-    that hyperplanes do not all pass through the origin.  ``init="uniform"`` uses
-    PyTorch's default ``U(-1/sqrt(fan_in), 1/sqrt(fan_in))`` for both.
-
-    ``maxout_rank``: ``k`` for every hidden layer or one per hidden layer; a hidden layer
-    with ``k >= 2`` is a rank-``k`` maxout layer whose ``k`` pieces are drawn independently
-    from the same distribution, ``k = 1`` keeps the (leaky-)ReLU layer (and, when every
-    rank is 1, the very same random draws as without the option).
-
-    Examples
-    --------
-    >>> random_network([2, 4, 3, 1], maxout_rank=[3, 1]).maxout_ranks
-    (3, 1)
-    """
-    widths = [int(w) for w in widths]
-    if len(widths) < 2 or min(widths) < 1:
-        raise DimensionError(f"widths must be at least two positive integers, got {widths}")
-    n_hidden = len(widths) - 2
-    if isinstance(maxout_rank, (int, np.integer)):
-        ranks = [int(maxout_rank)] * n_hidden
-    else:
-        ranks = [int(k) for k in maxout_rank]
-        if len(ranks) != n_hidden:
-            raise DimensionError(f"got {len(ranks)} maxout ranks for {n_hidden} hidden layers")
-    if any(k < 1 for k in ranks):
-        raise DimensionError(f"maxout ranks must be positive integers, got {ranks}")
-    ranks.append(1)  # the output layer
-    rng = np.random.default_rng(seed)
-    Ws, bs = [], []
-    for fan_in, fan_out, k in zip(widths[:-1], widths[1:], ranks, strict=True):
-        wshape: tuple[int, ...] = (fan_out, fan_in) if k == 1 else (k, fan_out, fan_in)
-        bshape: tuple[int, ...] = (fan_out,) if k == 1 else (k, fan_out)
-        if init == "he":
-            std = np.sqrt(2.0 / fan_in)
-            Ws.append(rng.normal(0.0, std, size=wshape))
-            bs.append(rng.normal(0.0, std if bias_std is None else bias_std, size=bshape))
-        elif init == "uniform":
-            u = 1.0 / np.sqrt(fan_in)
-            Ws.append(rng.uniform(-u, u, size=wshape))
-            bs.append(rng.uniform(-u, u, size=bshape))
-        else:
-            raise UnknownChoiceError(f"unknown init {init!r}; choose one of: he, uniform")
-    return Network(Ws, bs, negative_slope=negative_slope, output_relu=output_relu)
-
-
-def _select_pieces(A: FloatArray, c: FloatArray, piece: Any) -> tuple[FloatArray, FloatArray]:
-    """Rows ``A[piece[j], j]`` and ``c[piece[j], j]`` of a maxout layer's piece maps."""
-    units = np.arange(A.shape[1])
-    return A[piece, units], c[piece, units]
-
-
-def _check_maxout(W: FloatArray, b: FloatArray, i: int, last: int) -> None:
-    """Shape checks of a maxout layer ``i``: one-line :class:`ModelFormatError` messages."""
-    k = W.shape[0]
-    if i == last:
-        raise ModelFormatError(
-            f"W{i} is a maxout stack {W.shape} but the output layer must be affine; "
-            "append an affine output layer (e.g. the identity) after the maxout layer"
-        )
-    if k < 2:
-        raise ModelFormatError(
-            f"W{i} has shape {W.shape}: a maxout layer needs k >= 2 pieces (k = 1 is an "
-            f"affine layer: give the matrix W{i}[0] instead)"
-        )
-    if k > MAX_MAXOUT_RANK:
-        raise ModelFormatError(f"W{i} has maxout rank {k} > {MAX_MAXOUT_RANK}, the largest supported")
-    if b.shape != W.shape[:2]:
-        raise ModelFormatError(
-            f"b{i} has shape {b.shape}, expected {W.shape[:2]} (k, out) to match the maxout W{i}"
-        )
