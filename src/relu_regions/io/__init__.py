@@ -20,7 +20,8 @@ from typing import Any
 
 from ._check import check_file, native_forward
 from ._formats import FORMATS, ModelFormat, detect_format, load_network, save_network
-from ._onnx import from_onnx, to_onnx
+from ._onnx import from_onnx
+from ._onnx_export import to_onnx
 from ._torch import from_state_dict, from_torch, to_torch, to_torchscript
 
 __all__ = [

@@ -177,7 +177,7 @@ FORMATS.add(
         "onnx",
         (".onnx",),
         "._onnx:load_onnx",
-        "._onnx:save_onnx",
+        "._onnx_export:save_onnx",
         _is_onnx,
         "ONNX model (Gemm/MatMul+Add/Relu/LeakyRelu/Flatten/Reshape/...)",
     ),
