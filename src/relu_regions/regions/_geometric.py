@@ -85,6 +85,7 @@ from .._budget import Budget, progress_bar
 from .._typing import BoolArray, FloatArray, IntArray
 from ..exceptions import DomainError, EmptyDomainError, OptionError
 from ..network import Network
+from ..polytope import lp_bounding_box
 from ._parallel import run_parallel, wants_parallel
 from ._partition import WINDOW_LABEL, Partition, polygon_area_perimeter, split_polygons
 from ._pieces2d import LayerPieces
@@ -341,36 +342,15 @@ def _box_corners(lo: FloatArray, hi: FloatArray) -> FloatArray:
 
 
 def _bounding_box(G: FloatArray, h: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """Smallest box around ``{t : G t <= h}`` (infinite sides when unbounded)."""
-    k = G.shape[1]
-    axis = np.abs(G).sum(axis=1) == np.abs(G).max(axis=1)  # rows with one non-zero entry
-    if np.all(axis) and np.all(np.abs(G).max(axis=1) > 0):
-        lo = np.full(k, -math.inf)
-        hi = np.full(k, math.inf)
-        for g, hh in zip(G, h, strict=True):
-            i = int(np.argmax(np.abs(g)))
-            if g[i] > 0:
-                hi[i] = min(hi[i], hh / g[i])
-            else:
-                lo[i] = max(lo[i], hh / g[i])
-        if np.any(lo >= hi):
-            raise EmptyDomainError("the domain is empty")
-        return lo, hi
-    from ..solvers import solve_lp
+    """Smallest box around ``{t : G t <= h}`` (infinite sides when unbounded).
 
-    lo = np.empty(k)
-    hi = np.empty(k)
-    for i in range(k):
-        for sign, out in ((1.0, lo), (-1.0, hi)):
-            c = np.zeros(k)
-            c[i] = sign
-            res = solve_lp(c, A_ub=G, b_ub=h)
-            if res.status == "unbounded":
-                out[i] = -sign * math.inf
-            elif res.status == "optimal":
-                out[i] = sign * res.objective
-            else:
-                raise EmptyDomainError("the domain is empty (its constraints are infeasible)")
+    :func:`relu_regions.polytope.lp_bounding_box` (rows read off for a box, else ``2 k``
+    LPs), except that a box read off the rows with a flat side (``lower == upper``) is
+    refused here as empty: the engine needs a domain with interior.
+    """
+    lo, hi = lp_bounding_box(G, h)
+    if G.shape[0] and np.all(np.count_nonzero(G, axis=1) == 1) and np.any(lo >= hi):
+        raise EmptyDomainError("the domain is empty")
     return lo, hi
 
 

@@ -50,6 +50,7 @@ import scipy.sparse as sp
 
 from .._budget import Budget
 from .._typing import BoolArray, FloatArray, IntArray
+from ..exceptions import DomainError
 from ..network import Network
 from ..solvers import ENUMERATORS, MILP, enumerate_solutions
 from ._parallel import serial_or_parallel
@@ -103,21 +104,15 @@ def interval_bounds(net: Network, lo: FloatArray, hi: FloatArray) -> list[tuple[
     return out
 
 
-def _bounding_box(G: FloatArray, h: FloatArray) -> tuple[FloatArray, FloatArray]:
-    from ..exceptions import DomainError
-
-    try:
-        return bounding_box(G, h)
-    except DomainError:
-        raise DomainError("the milp method needs a bounded, non-empty domain") from None
-
-
 def build_region_milp(net: Network, G: FloatArray, h: FloatArray) -> RegionMILP:
     """The formulation of the module docstring for ``net`` on ``{t : G t <= h}``."""
     net.require_relu("the region MILP")
     k = net.input_dim
     layers = activated_layers(net)
-    lo, hi = _bounding_box(G, h)
+    try:
+        lo, hi = bounding_box(G, h)
+    except DomainError:  # the same check, with this method's name in the message
+        raise DomainError("the milp method needs a bounded, non-empty domain") from None
     bounds = interval_bounds(net, lo, hi)
     pad = [(L - 1e-7 * (1 + np.abs(L)), U + 1e-7 * (1 + np.abs(U))) for L, U in bounds]
     fcap = max(max(float(np.max(U)), float(np.max(-L))) for L, U in bounds)

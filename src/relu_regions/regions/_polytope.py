@@ -256,6 +256,8 @@ def axis_box(G: FloatArray, h: FloatArray) -> tuple[FloatArray, FloatArray] | No
 def bounding_box(G: FloatArray, h: FloatArray) -> tuple[FloatArray, FloatArray]:
     """The smallest box containing ``{t : G t <= h}`` (read off axis-aligned rows, else by
     ``2 k`` LPs).  Raises :class:`DomainError` when the polytope is empty or unbounded."""
+    # relu_regions.polytope.lp_bounding_box does the work; this adds the engines' check
+    # that the box is finite (lp_bounding_box returns infinite sides for unbounded polytopes)
     from ..exceptions import DomainError
     from ..polytope import lp_bounding_box as _lp_bounding_box
 
@@ -317,6 +319,10 @@ def chebyshev(
     certified_radius)``; the radius is re-evaluated in float64 at the returned centre with
     :func:`radius_at` (``-inf`` and ``None`` when the LP is infeasible).
     """
+    # Not relu_regions.polytope.chebyshev_center on purpose: the engines need the rows
+    # normalised (tolerances act on distances whatever the network's scale), constant rows
+    # dropped, a caller's cap, a float64-certified radius and ``None`` (not an exception)
+    # for an empty region, and they re-use the HiGHS model (chebyshev_model) warm.
     import highspy
 
     norms = np.sqrt(np.einsum("ij,ij->i", G, G))
