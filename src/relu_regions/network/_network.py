@@ -639,5 +639,3 @@ class Network:
             and np.allclose(a.bias, b.bias, rtol=rtol, atol=atol)
             for a, b in zip(self._layers, other._layers, strict=True)
         )
-
-
