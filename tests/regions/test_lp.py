@@ -107,7 +107,7 @@ def test_stable_prefilter_is_sound_and_keeps_the_count():
     """Above 8 dimensions the LP finder decides only the rows of neurons that can change sign
     on the domain; a small ball makes most neurons stable, so most rows are skipped."""
     from relu_regions import LInfBall
-    from relu_regions.regions._lp import candidate_neurons
+    from relu_regions.regions._lp_domain import candidate_neurons
 
     net = random_network([10, 6, 5, 1], seed=21, bias_std=0.3)
     dom = LInfBall(np.full(10, 0.1), 0.1)
@@ -133,7 +133,7 @@ def test_lp_facet_finder_on_leaky_and_output_relu_nets(kind):
     """The stable-neuron prefilter covers output ReLUs and stays off for LeakyReLU (its
     CROWN relaxation is ReLU's); the counts equal brute force with and without it."""
     from relu_regions import LInfBall
-    from relu_regions.regions._lp import candidate_neurons
+    from relu_regions.regions._lp_domain import candidate_neurons
 
     base = random_network([9, 5, 4, 2], seed=31, bias_std=0.4)
     W = [layer.weight for layer in base.layers]

@@ -17,7 +17,7 @@ import pytest
 from relu_regions import AffineSubspace, Box, LInfBall, Network, Polytope, random_network
 from relu_regions.regions import enumerate_regions
 from relu_regions.regions._facets_lp import facets_lp
-from relu_regions.regions._lp import row_space_basis
+from relu_regions.regions._lp_domain import row_space_basis
 
 from ._reference import pattern_set
 

@@ -11,7 +11,7 @@ identically zero on regions) or duplicates a piece one time in three.  Evidence:
   by scipy) add up to the box's, and sampling finds no pattern ``lp`` missed.
 
 The default run is a few trials; ``-m slow`` runs the long sweeps (the ones that found the
-crossing bug fixed in ``_maxout_lp.maxout_cross``).
+crossing bug fixed in ``_maxout_cross.maxout_cross``).
 """
 
 from __future__ import annotations

@@ -92,6 +92,12 @@ References: Serra, Tjandraatmadja & Ramalingam (2018) and Cai et al. (2023, Sec.
 counted objects (full-dimensional activation regions); Hanin & Rolnick (2019, Lemma 3) for
 their convexity.  The traversal is the classical reverse-search/adjacency enumeration of
 polyhedral complexes (Avis & Fukuda 1996) specialised to bent-hyperplane arrangements.
+
+Layout: the traversal (:func:`lp_serial`) is here; the set-up on the domain
+(``candidate_neurons``, ``row_space_basis``, ``is_bounded``, ``unbounded_scale``,
+``RANK_FRACTION``) is in :mod:`relu_regions.regions._lp_domain`, the facet crossing
+(``cross_facets``, ``DIR_TOL``, witnesses, the seed region) in
+:mod:`relu_regions.regions._lp_cross`.
 """
 
 from __future__ import annotations
@@ -104,45 +110,33 @@ from typing import Any
 import numpy as np
 
 from .._budget import Budget, progress_bar
-from .._typing import BoolArray, FloatArray, IntArray
-from ..exceptions import DomainError, EmptyDomainError, SolverError
+from .._typing import BoolArray, FloatArray
+from ..exceptions import DomainError
 from ..network import Network
 from ._facets import facet_method, find_facets
 from ._facets_lp import facets_lp
+from ._lp_cross import _fast_cross, _seed, _witnesses
+from ._lp_domain import candidate_neurons, is_bounded, row_space_basis, unbounded_scale
 from ._parallel import serial_or_parallel, wants_parallel
 from ._polytope import (
     RADIUS_TOL,
-    TIGHT_TOL,
     ZERO_ROW_TOL,
-    ActLayer,
     activated_layers,
     axis_box,
     axis_rows,
-    bounding_box,
     chebyshev,
     domain_scale,
     live_rows,
     pattern_rows,
-    radius_at,
-    region_halfspaces,
 )
 from ._types import ENGINES, EngineInfo, EngineResult
 
-__all__ = [
-    "lp_engine", "lp_serial", "cross_facets", "candidate_neurons", "is_bounded", "unbounded_scale", "DIR_TOL"
-]
+__all__ = ["lp_engine", "lp_serial"]
 
-#: A tight neuron turns active across a facet when ``grad z . n > DIR_TOL |grad z|``; a
-#: tight neuron with ``|grad z . n| <= DIR_TOL |grad z|`` (hyperplane transversal to the
-#: facet at the facet point) makes the crossing ambiguous.
-DIR_TOL = 1e-6
 #: Above this chart dimension a box domain enters the LP facet finder as column bounds
 #: (:func:`~relu_regions.regions._facets_lp.facets_lp` with ``box``): 61-D ball, 146 regions 1.3 -> 0.6 s;
 #: 784-D ball, 904 regions > 120 s -> 48 s; at 10-12 D it is 3-8% slower than box rows.
 BOX_BOUNDS_MIN_DIM = 16
-#: The traversal decides facet rows in the row space of the first layer (plus the domain's
-#: rows that are not a box's) when its dimension ``r`` is at most ``k / RANK_FRACTION``.
-RANK_FRACTION = 4
 #: Chebyshev balls in an unbounded domain are capped at ``CHEBYSHEV_CAP * scale`` (the
 #: centres stay near the network's features instead of running off along recession rays).
 CHEBYSHEV_CAP = 10.0
@@ -153,228 +147,6 @@ QHULL_FAR = 1e6
 #: Witness points closer than ``CENTRE_TOL * scale`` to their region's boundary are moved to
 #: the region's Chebyshev centre before Qhull sees them (its dual points scale with 1/slack).
 CENTRE_TOL = 1e-5
-
-
-def cross_facets(
-    layers: list[ActLayer], X: FloatArray, rows: IntArray, normals: FloatArray, scale: float
-) -> tuple[BoolArray, BoolArray]:
-    """Patterns just across facets, by the limit rule (module docstring, step 3).
-
-    Parameters
-    ----------
-    layers:
-        activated layers of the chart network.
-    X, rows, normals:
-        ``(F, k)`` facet points, the neuron defining each facet (always tight there) and
-        unit normals pointing into the neighbour.
-    scale:
-        the domain's Chebyshev radius.
-
-    Returns
-    -------
-    patterns, ambiguous:
-        ``(F, N)`` neighbour patterns and a flag per facet for an ambiguous crossing.
-    """
-    F, k = X.shape
-    H = X
-    dH = normals
-    J: FloatArray = np.broadcast_to(np.eye(k), (F, k, k))
-    pats = []
-    ambiguous = np.zeros(F, dtype=bool)
-    start = 0
-    for W, b, slope in layers:
-        n = W.shape[0]
-        Z = H @ W.T + b
-        dZ = dH @ W.T
-        JZ = np.matmul(W, J)
-        g = np.sqrt(np.einsum("fnk,fnk->fn", JZ, JZ))
-        live = g > ZERO_ROW_TOL * np.maximum(g.max(axis=1, keepdims=True), 1.0)
-        mag = np.abs(H) @ np.abs(W).T + np.abs(b)
-        tight = np.abs(Z) <= TIGHT_TOL * scale * g + 1e-13 * mag
-        own = (rows >= start) & (rows < start + n)
-        tight[np.flatnonzero(own), rows[own] - start] = True
-        flat = tight & live & (np.abs(dZ) <= DIR_TOL * g)
-        ambiguous |= flat.any(axis=1)
-        active = np.where(tight, live & (dZ > DIR_TOL * g), Z > 0)
-        pats.append(active)
-        d = np.where(active, 1.0, slope)
-        H = d * Z
-        dH = d * dZ
-        J = d[:, :, None] * JZ
-        start += n
-    return np.concatenate(pats, axis=1), ambiguous
-
-
-def candidate_neurons(net: Network, G: FloatArray, h: FloatArray) -> BoolArray:
-    """Neurons that may change sign on ``{t : G t <= h}`` (bounded, non-empty).
-
-    The complement is proven stable: sound CROWN/interval bounds of every pre-activation
-    over a box around the domain (read off its axis-aligned rows, else the bounding box by
-    2 k LPs) have a constant strict sign.
-    """
-    from ..exceptions import DomainError
-    from ..relax import crown_layer
-
-    if not net.is_relu:  # the CROWN relaxation below is for ReLU; LeakyReLU: decide every row
-        return np.ones(net.num_neurons, dtype=bool)
-    box = axis_box(G, h)  # a box around the domain (cells of a split box keep its rows)
-    if box is None:
-        try:
-            box = bounding_box(G, h)
-        except DomainError:
-            return np.ones(net.num_neurons, dtype=bool)  # no bounding box: decide every row
-    lower, upper = box
-    pad = 1e-9 * (1.0 + np.maximum(np.abs(lower), np.abs(upper)))
-    lower, upper = lower - pad, upper + pad
-    bounds: list[tuple[FloatArray, FloatArray]] = []
-    masks = []
-    for layer, lay in enumerate(net.layers):
-        if not lay.activated:
-            break  # only the affine output layer is not activated
-        lo, hi = crown_layer(net, layer, bounds, lower, upper)
-        bounds.append((lo, hi))
-        masks.append(~((lo > 0) | (hi < 0)))
-    return np.concatenate(masks) if masks else np.zeros(0, dtype=bool)
-
-
-def row_space_basis(W1: FloatArray, G_other: FloatArray, k: int) -> FloatArray | None:
-    """Orthonormal basis ``V`` (``k x r``) of the row space of the first layer and ``G_other``.
-
-    Every later neuron's row on a region is a combination of first-layer rows (the chain
-    rule), so all facet rows of the traversal lie in ``span(V)`` and depend on ``t`` only
-    through ``y = V^T t`` (:func:`~relu_regions.regions._facets_lp.facets_lp` with ``basis``).
-    ``None`` when that space is not much smaller than ``R^k`` (``r > k / RANK_FRACTION``)
-    or is ``{0}``.  Directions with singular value below NumPy's rank tolerance
-    (``s_max max(shape) eps``) are dropped: ``W1`` of rank ``< n1`` loses nothing.
-    """
-    M = np.vstack([W1, G_other]) if G_other.size else np.asarray(W1, dtype=np.float64)
-    if M.shape[0] == 0 or M.shape[0] * RANK_FRACTION > k and M.shape[0] >= k:
-        return None
-    _, sv, Vt = np.linalg.svd(M, full_matrices=False)
-    if sv.size == 0 or not sv[0] > 0:
-        return None
-    r = int(np.sum(sv > sv[0] * max(M.shape) * np.finfo(np.float64).eps))
-    if r * RANK_FRACTION > k:
-        return None
-    return np.ascontiguousarray(Vt[:r].T)
-
-
-def _witnesses(
-    pats: BoolArray,
-    A: FloatArray,
-    c: FloatArray,
-    X: FloatArray,
-    normals: FloatArray,
-    G_dom: FloatArray,
-    h_dom: FloatArray,
-    scale: float,
-    box: tuple[FloatArray, FloatArray] | None = None,
-) -> tuple[FloatArray, FloatArray]:
-    """Points ``x_f + eps n`` inside each neighbour and their certified radii (vectorised).
-
-    The neighbours are ``{sign * (A t + c) >= 0, G_dom t <= h_dom}`` and, with ``box``
-    (``lower, upper``), ``lower <= t <= upper``: the box's unit rows are handled in closed
-    form (in high dimension its ``2 k`` rows would dominate).  Returns ``(points, radii)``.
-    """
-    F = pats.shape[0]
-    sign = np.where(pats, -1.0, 1.0)
-    G = np.concatenate([sign[:, :, None] * A, np.broadcast_to(G_dom, (F, *G_dom.shape))], axis=1)
-    h = np.concatenate([-sign * c, np.broadcast_to(h_dom, (F, h_dom.size))], axis=1)
-    norms = np.sqrt(np.einsum("fmk,fmk->fm", G, G))
-    big = np.maximum(norms.max(axis=1, keepdims=True, initial=0.0), 1.0)
-    live = norms > ZERO_ROW_TOL * big
-    slack0 = h - np.einsum("fmk,fk->fm", G, X)
-    rate = np.einsum("fmk,fk->fm", G, normals)
-    moving = live & (rate > DIR_TOL * norms)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        steps = np.where(moving, np.maximum(slack0, 0.0) / rate, np.inf)
-    step = steps.min(axis=1, initial=np.inf)
-    if box is not None:
-        lo, hi = box
-        with np.errstate(divide="ignore", invalid="ignore"):
-            up = np.where(normals > DIR_TOL, np.maximum(hi - X, 0.0) / normals, np.inf)
-            down = np.where(normals < -DIR_TOL, np.maximum(X - lo, 0.0) / -normals, np.inf)
-        step = np.minimum(step, np.minimum(up, down).min(axis=1))
-    eps = np.minimum(0.5 * step, scale)
-    P = X + eps[:, None] * normals
-    slack = h - np.einsum("fmk,fk->fm", G, P)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        dist = np.where(live, slack / norms, np.inf)
-    radii = dist.min(axis=1, initial=np.inf)
-    if box is not None:
-        radii = np.minimum(radii, np.minimum(P - box[0], box[1] - P).min(axis=1))
-    return P, radii
-
-
-def _seed(
-    net: Network,
-    layers: list[ActLayer],
-    G_dom: FloatArray,
-    h_dom: FloatArray,
-    centre: FloatArray,
-    scale: float,
-    rng: np.random.Generator,
-    cap: float = 1e6,
-) -> tuple[BoolArray, FloatArray, int]:
-    """A first region: the sampled point with the largest certified ball in its region."""
-    k = net.input_dim
-    tol = RADIUS_TOL * scale
-    lps = 0
-    for _ in range(10):
-        U = rng.normal(size=(64, k))
-        U /= np.linalg.norm(U, axis=1, keepdims=True)
-        U *= 0.9 * scale * rng.uniform(0, 1, size=(64, 1)) ** (1.0 / k)
-        T = np.vstack([centre[None, :], centre + U])
-        pats = net.pattern_vector(T)
-        A, c = pattern_rows(layers, pats)
-        radii = np.array(
-            [radius_at(*region_halfspaces(A[i], c[i], pats[i], G_dom, h_dom), T[i]) for i in range(len(T))]
-        )
-        best = int(np.argmax(radii))
-        if radii[best] > tol:
-            Gr, hr = region_halfspaces(A[best], c[best], pats[best], G_dom, h_dom)
-            x, r = chebyshev(Gr, hr, cap=cap)
-            lps += 1
-            if x is not None and r > radii[best]:
-                return pats[best], x, lps
-            return pats[best], T[best], lps
-    raise SolverError("lp: could not find a point in the interior of any region (degenerate domain?)")
-
-
-def _fast_cross(
-    layers: list[ActLayer],
-    S: BoolArray,
-    A: FloatArray,
-    c: FloatArray,
-    X: FloatArray,
-    rows: IntArray,
-    normals: FloatArray,
-    scale: float,
-) -> tuple[BoolArray, BoolArray]:
-    """Neighbour patterns across facets; the common case without computing any gradient.
-
-    ``S, A, c`` are the owning regions' patterns and maps (one per facet).  At a facet point
-    only the facet's own neuron is usually tight; then the neighbour differs in that bit
-    alone (earlier layers are unchanged, so the neuron's gradient is the owner's and points
-    across the facet).  Facets where other neurons are tight too (coinciding hyperplanes,
-    neurons constant on the owner) go through :func:`cross_facets`.
-    """
-    F = X.shape[0]
-    Z = np.einsum("fk,fnk->fn", X, A) + c
-    g = np.sqrt(np.einsum("fnk,fnk->fn", A, A))
-    mag = np.einsum("fk,fnk->fn", np.abs(X), np.abs(A)) + np.abs(c)
-    tight = np.abs(Z) <= TIGHT_TOL * scale * g + 1e-13 * mag
-    tight[np.arange(F), rows] = True
-    simple = tight.sum(axis=1) == 1
-    pats = S.copy()
-    pats[np.arange(F), rows] ^= True
-    amb = np.zeros(F, dtype=bool)
-    hard = np.flatnonzero(~simple)
-    if hard.size:
-        hp, ha = cross_facets(layers, X[hard], rows[hard], normals[hard], scale)
-        pats[hard] = hp
-        amb[hard] = ha
-    return pats, amb
 
 
 def lp_serial(
@@ -602,47 +374,6 @@ def lp_serial(
     return EngineResult(
         pat_arr, pts, complete, exact, certificate, details, measures=meas, adjacency=adjacency
     )
-
-
-def is_bounded(G: FloatArray, h: FloatArray) -> bool:
-    """Whether the (non-empty) polyhedron ``{t : G t <= h}`` is bounded.
-
-    Read off its axis rows when they bound every coordinate; otherwise by one LP: it is
-    bounded iff its recession cone ``{d : G d <= 0}`` is ``{0}``, i.e. iff ``G`` has rank
-    ``k`` and its rows positively span ``R^k``: some ``y >= 1`` has ``G^T y = 0`` (then
-    ``G d <= 0`` and ``y^T G d = 0`` force ``G d = 0``, so ``d = 0``; conversely Gordan).
-    """
-    m, k = G.shape
-    if m <= k:
-        return False  # fewer than k + 1 rows never bound a polyhedron
-    if axis_box(G, h) is not None:
-        return True
-    if np.linalg.matrix_rank(G) < k:
-        return False
-    from ..solvers import solve_lp
-
-    res = solve_lp(np.zeros(m), A_eq=G.T, b_eq=np.zeros(k), bounds=[(1.0, None)] * m)
-    return res.status == "optimal"
-
-
-def unbounded_scale(net: Network, G: FloatArray, h: FloatArray) -> tuple[FloatArray, float]:
-    """Reference point and tolerance scale of an unbounded domain (module docstring).
-
-    The point is the domain's Chebyshev centre with the ball capped at radius 1; the scale
-    is the largest distance from it to a first-layer hyperplane, at least 1.
-    """
-    centre, r = chebyshev(G, h, cap=1.0) if G.shape[0] else (np.zeros(G.shape[1]), 1.0)
-    if centre is None or not r > 0:
-        raise EmptyDomainError("the domain has no interior in its chart (it is empty or flat)")
-    scale = 1.0
-    if net.activated_layers:
-        W0, b0 = net.layers[0].weight, net.layers[0].bias
-        norms = np.linalg.norm(W0, axis=1)
-        live = norms > 0
-        if live.any():
-            dist = np.abs(W0[live] @ centre + b0[live]) / norms[live]
-            scale = max(scale, float(dist.max()))
-    return centre, scale
 
 
 def _symmetric(edges: list[tuple[int, int]], R: int) -> bool:
