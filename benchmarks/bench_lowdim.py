@@ -49,7 +49,8 @@ import numpy as np  # noqa: E402
 
 from relu_regions import Box, Network, random_network  # noqa: E402
 from relu_regions.regions import count_regions  # noqa: E402
-from relu_regions.regions._skeleton import _Degenerate, _generic_direction, _lowest, _Skeleton  # noqa: E402
+from relu_regions.regions._skeleton_complex import _Degenerate, _Skeleton  # noqa: E402
+from relu_regions.regions._skeleton_count import _generic_direction, _lowest  # noqa: E402
 
 #: (widths, seed)
 NETS = [
