@@ -20,13 +20,11 @@ import scipy.sparse as sp
 from .._budget import Budget
 from .._typing import FloatArray
 from ..domain import Chart, Domain, parse_domain
-from ..exceptions import DomainError
 from ..io import load_network
 from ..network import Network
-from ..polytope import lp_bounding_box as _lp_bounding_box
 from ..solvers import MILP, solve
 from ._maxout_units import PLLayer, pl_layers
-from ._setup import SIGN_TOL, SOLVER_PAD
+from ._setup import SIGN_TOL, SOLVER_PAD, chart_box
 
 __all__ = ["prepare_units"]
 
@@ -55,14 +53,7 @@ def prepare_units(net: Any, domain: Any) -> _Setup:
     layers = pl_layers(net)
     dom = parse_domain(domain, input_dim=net.input_dim)
     chart = dom.chart()
-    lower = np.asarray(chart.lower, dtype=np.float64)
-    upper = np.asarray(chart.upper, dtype=np.float64)
-    if chart.A.shape[0]:
-        G, h = chart.halfspaces()
-        lo, hi = _lp_bounding_box(G, h)
-        lower, upper = np.maximum(lower, lo), np.minimum(upper, hi)
-    if not (np.all(np.isfinite(lower)) and np.all(np.isfinite(upper))):
-        raise DomainError("stable units need a bounded domain; give finite box bounds or coefficient_bounds")
+    lower, upper = chart_box(chart, "stable units")
     o, B = np.asarray(chart.origin, float), np.asarray(chart.basis, float)
     first = layers[0]
     layers[0] = PLLayer(

@@ -78,6 +78,20 @@ class Setup:
         return np.asarray(t.T)
 
 
+def chart_box(chart: Chart, what: str) -> tuple[FloatArray, FloatArray]:
+    """The finite bounding box ``(lower, upper)`` of a domain's chart: its coefficient bounds
+    tightened by LPs over its rows; a one-line ``DomainError`` naming ``what`` when unbounded."""
+    lower = np.asarray(chart.lower, dtype=np.float64)
+    upper = np.asarray(chart.upper, dtype=np.float64)
+    if chart.A.shape[0]:
+        G, h = chart.halfspaces()
+        lo, hi = _lp_bounding_box(G, h)
+        lower, upper = np.maximum(lower, lo), np.minimum(upper, hi)
+    if not (np.all(np.isfinite(lower)) and np.all(np.isfinite(upper))):
+        raise DomainError(f"{what} need a bounded domain; give finite box bounds or coefficient_bounds")
+    return lower, upper
+
+
 def prepare(net: Any, domain: Any) -> Setup:
     """Load and check ``net`` and ``domain``; raise a one-line error on what does not fit."""
     net = load_network(net)
@@ -88,17 +102,7 @@ def prepare(net: Any, domain: Any) -> Setup:
         )
     dom = parse_domain(domain, input_dim=net.input_dim)
     chart = dom.chart()
-    lower = np.asarray(chart.lower, dtype=np.float64)
-    upper = np.asarray(chart.upper, dtype=np.float64)
-    if chart.A.shape[0]:
-        G, h = chart.halfspaces()
-        lo, hi = _lp_bounding_box(G, h)
-        lower, upper = np.maximum(lower, lo), np.minimum(upper, hi)
-    if not (np.all(np.isfinite(lower)) and np.all(np.isfinite(upper))):
-        raise DomainError(
-            "stable neurons and pre-activation bounds need a bounded domain; "
-            "give finite box bounds or coefficient_bounds"
-        )
+    lower, upper = chart_box(chart, "stable neurons and pre-activation bounds")
     net_t = net.with_input_map(chart.origin, chart.basis)
     return Setup(
         net, dom, chart, net_t, lower, upper, np.asarray(chart.A, float), np.asarray(chart.b, float)
