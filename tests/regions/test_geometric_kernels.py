@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 import relu_regions.regions._geometric as geometric
+import relu_regions.regions._geometric_window as window
 from relu_regions import AffineSubspace, Box, Network, Polytope, random_network
 from relu_regions.regions import count_regions, enumerate_regions
 
@@ -147,8 +148,8 @@ def test_progress_reaches_the_number_of_neurons(monkeypatch):
     net = random_network([2, 12, 12, 1], seed=1)
     G, h = Box([-1, -1], [1, 1]).chart().halfspaces()
     geometric.geometric_engine(net, G, h, budget=Budget(None), options={})
-    lifted = geometric._standard(net)
-    V0, E0 = geometric._clip_window(geometric._box_corners(np.array([-1.0, -1.0]), np.array([1.0, 1.0])), G, h)
-    part, done = geometric._partition(lifted, V0, E0, budget=Budget(None), progress=Bar())
+    lifted = window._standard(net)
+    V0, E0 = window._clip_window(window._box_corners(np.array([-1.0, -1.0]), np.array([1.0, 1.0])), G, h)
+    part, done = window._partition(lifted, V0, E0, budget=Budget(None), progress=Bar())
     assert done and sum(seen) == net.num_neurons and all(n > 0 for n in seen)
     assert count_regions(net, Box([-1, -1], [1, 1]), method="geometric", progress=False).regions == part.P

@@ -1,7 +1,7 @@
 """Regions streamed to a ``.npz`` file equal the in-memory enumeration.
 
 The geometric engine hands finished regions to a sink in chunks (bounded memory; the
-walk over independent parts is in :func:`relu_regions.regions._geometric._stream_partition`);
+walk over independent parts is in :func:`relu_regions.regions._geometric_stream._stream_partition`);
 whatever the chunk size, the file must hold exactly the regions of
 ``enumerate_regions`` (patterns, areas, vertices, interior points) and a stopped run
 must leave a valid file labelled partial.
