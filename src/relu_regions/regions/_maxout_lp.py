@@ -53,7 +53,7 @@ from .._typing import FloatArray, IntArray
 from ..exceptions import DomainError, EmptyDomainError, SolverError
 from ..network import Network
 from ._facets import facet_method, find_facets
-from ._lp import CENTRE_TOL, CHEBYSHEV_CAP, QHULL_FAR
+from ._lp import CENTRE_TOL, CHEBYSHEV_CAP, QHULL_FAR, _symmetric
 from ._lp_domain import is_bounded
 from ._maxout_cross import _fast_cross, _witness_points
 from ._maxout_polytope import (
@@ -320,15 +320,6 @@ def maxout_lp_engine(
         pat_arr, pts, complete, exact, certificate, details, halfspaces=hs_list, measures=meas,
         adjacency=adjacency,
     )
-
-
-def _symmetric(edges: list[tuple[int, int]], n: int) -> bool:
-    if not edges:
-        return True
-    E = np.array(edges, dtype=np.int64)
-    fwd = np.unique(E[:, 0] * n + E[:, 1])
-    bwd = np.unique(E[:, 1] * n + E[:, 0])
-    return bool(fwd.size == bwd.size and np.array_equal(fwd, bwd))
 
 
 def _volume(vertices: FloatArray | None, G: FloatArray, h: FloatArray, t0: FloatArray) -> float:
