@@ -32,7 +32,7 @@ A piece is a row of padded arrays (complex vertices ``Z``, counts ``n``, edge la
 compaction, areas, centroids, chords) it reuses; so adjacency and the projective faces
 work unchanged.  Parts of a layer whose roots are disjoint never interact, so
 :meth:`LayerPieces.child` / :meth:`LayerPieces.next_child` hand them out one at a time
-(the bounded-memory walk of :func:`._geometric._stream_partition`).
+(the bounded-memory walk of :func:`._geometric_stream._stream_partition`).
 """
 
 from __future__ import annotations
