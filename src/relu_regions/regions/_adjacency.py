@@ -110,8 +110,17 @@ def facet_between(regions: RegionSet, i: int, j: int) -> bool:
     Gd, hd = regions.chart.halfspaces()
     G = np.vstack([(si[:, None] * Ai)[keep], (sj[:, None] * Aj)[keep], Gd])
     h = np.concatenate([(-si * ci)[keep], (-sj * cj)[keep], hd])
+    return facet_in_hyperplane(a, c0, G, h)
+
+
+def facet_in_hyperplane(a: FloatArray, c0: float, G: FloatArray, h: FloatArray) -> bool:
+    """Whether ``{G t <= h}`` meets the hyperplane ``a t + c0 = 0`` in a full-dimensional piece of
+    it (one LP): the Chebyshev radius of that section, measured inside the hyperplane, must
+    exceed ``FACET_RTOL`` relative to the point's size.  Shared by the ReLU and maxout tests."""
     na = float(np.linalg.norm(a))
     if na == 0.0:
+        return False
+    if np.any((np.linalg.norm(G, axis=1) == 0) & (h < 0)):
         return False
     an = a / na
     norms = np.linalg.norm(G - (G @ an)[:, None] * an[None, :], axis=1)

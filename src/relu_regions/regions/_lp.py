@@ -105,6 +105,7 @@ from __future__ import annotations
 import collections
 import dataclasses
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -339,31 +340,11 @@ def lp_serial(
         **{key: int(v) for key, v in stats.items()},
         **stats_pre,
     }
-    certificate: dict[str, Any] = {
-        "kind": "region graph closed under facet crossings",
-        "facets": int(stats["facets"]),
-        "boundary_facets": int(stats["boundary_facets"]),
-        "ambiguous_crossings": int(stats["ambiguous_crossings"]),
-        "thin_neighbours": int(stats["thin_neighbours"]),
-    }
-    exact = complete
-    if complete:
-        sym = _symmetric(edges, R)
-        certificate["adjacency_symmetric"] = sym
-        if not sym:
-            exact = False
-            details["not_exact_reason"] = (
-                "some facet was seen from one side only (numerically degenerate facets)"
-            )
-        if stats["ambiguous_crossings"]:
-            exact = False
-            details["not_exact_reason"] = "ambiguous facet crossings (a hyperplane through a facet point)"
-        if volumes and measures:
-            dom_vol = _volume(None, G, h, centre)
-            tot = float(np.sum(list(measures.values())))
-            certificate["volume_sum"] = tot
-            certificate["domain_volume"] = dom_vol
-            certificate["volume_rel_error"] = abs(tot - dom_vol) / dom_vol if dom_vol > 0 else math.nan
+    exact, certificate = traversal_certificate(
+        "region graph closed under facet crossings", "a hyperplane through a facet point",
+        stats, complete, edges, R, details,
+        measures if volumes else {}, lambda: _volume(None, G, h, centre),
+    )
     pat_arr = np.array(patterns, dtype=bool).reshape(R, N)
     pts = np.array(points).reshape(R, k)
     meas = np.array([measures[i] for i in range(R)]) if volumes and len(measures) == R else None
@@ -374,6 +355,52 @@ def lp_serial(
     return EngineResult(
         pat_arr, pts, complete, exact, certificate, details, measures=meas, adjacency=adjacency
     )
+
+
+def traversal_certificate(
+    kind: str,
+    tie: str,
+    stats: dict[str, Any],
+    complete: bool,
+    edges: list[tuple[int, int]],
+    n_regions: int,
+    details: dict[str, Any],
+    measures: dict[int, float],
+    domain_volume: Callable[[], float],
+) -> tuple[bool, dict[str, Any]]:
+    """``(exact, certificate)`` of a finished region-graph traversal (ReLU and maxout engines).
+
+    A complete traversal is exact when every facet was seen from both sides (symmetric
+    adjacency) and no crossing was ambiguous (``tie`` names what passes through a facet point);
+    otherwise ``details["not_exact_reason"]`` says why.  With region ``measures`` their sum is
+    compared with ``domain_volume()``.
+    """
+    certificate: dict[str, Any] = {
+        "kind": kind,
+        "facets": int(stats["facets"]),
+        "boundary_facets": int(stats["boundary_facets"]),
+        "ambiguous_crossings": int(stats["ambiguous_crossings"]),
+        "thin_neighbours": int(stats["thin_neighbours"]),
+    }
+    exact = complete
+    if complete:
+        sym = _symmetric(edges, n_regions)
+        certificate["adjacency_symmetric"] = sym
+        if not sym:
+            exact = False
+            details["not_exact_reason"] = (
+                "some facet was seen from one side only (numerically degenerate facets)"
+            )
+        if stats["ambiguous_crossings"]:
+            exact = False
+            details["not_exact_reason"] = f"ambiguous facet crossings ({tie})"
+        if measures:
+            dom_vol = domain_volume()
+            tot = float(np.sum(list(measures.values())))
+            certificate["volume_sum"] = tot
+            certificate["domain_volume"] = dom_vol
+            certificate["volume_rel_error"] = abs(tot - dom_vol) / dom_vol if dom_vol > 0 else math.nan
+    return exact, certificate
 
 
 def _symmetric(edges: list[tuple[int, int]], R: int) -> bool:

@@ -22,6 +22,7 @@ from ._polytope import (
     pattern_rows,
     radius_at,
     region_halfspaces,
+    seed_candidates,
 )
 
 __all__ = ["cross_facets", "DIR_TOL"]
@@ -140,14 +141,10 @@ def _seed(
     cap: float = 1e6,
 ) -> tuple[BoolArray, FloatArray, int]:
     """A first region: the sampled point with the largest certified ball in its region."""
-    k = net.input_dim
     tol = RADIUS_TOL * scale
     lps = 0
     for _ in range(10):
-        U = rng.normal(size=(64, k))
-        U /= np.linalg.norm(U, axis=1, keepdims=True)
-        U *= 0.9 * scale * rng.uniform(0, 1, size=(64, 1)) ** (1.0 / k)
-        T = np.vstack([centre[None, :], centre + U])
+        T = seed_candidates(centre, scale, rng)
         pats = net.pattern_vector(T)
         A, c = pattern_rows(layers, pats)
         radii = np.array(

@@ -135,8 +135,7 @@ def maxout_facet_between(regions: RegionSet, i: int, j: int) -> bool:
     radius, measured inside it, of the set satisfying both regions' other rows and the
     domain's (as :func:`~relu_regions.regions._adjacency.facet_between` for ReLU networks).
     """
-    from ..solvers import solve_lp
-    from ._adjacency import FACET_RTOL
+    from ._adjacency import facet_in_hyperplane
     from ._maxout_polytope import row_index
 
     Si, Sj = regions.patterns[i], regions.patterns[j]
@@ -151,29 +150,12 @@ def maxout_facet_between(regions: RegionSet, i: int, j: int) -> bool:
     ri = int(np.flatnonzero((row_unit == u) & (row_piece == Sj[u]))[0])  # in region i: z_pj <= z_pi
     rj = int(np.flatnonzero((row_unit == u) & (row_piece == Si[u]))[0])
     a, c0 = Gi[ri], -hi[ri]  # the tie: a t + c0 = 0
-    na = float(np.linalg.norm(a))
-    if na == 0.0:
-        return False
     keep_i = np.arange(len(hi)) != ri
     keep_j = np.arange(len(hj)) != rj
     Gd, hd = regions.chart.halfspaces()
     G = np.vstack([Gi[keep_i], Gj[keep_j], Gd])
     h = np.concatenate([hi[keep_i], hj[keep_j], hd])
-    if np.any((np.linalg.norm(G, axis=1) == 0) & (h < 0)):
-        return False
-    an = a / na
-    norms = np.linalg.norm(G - (G @ an)[:, None] * an[None, :], axis=1)
-    k = G.shape[1]
-    slack = 1e-12 * (1.0 + np.abs(h) + np.abs(G).sum(axis=1))
-    cost = np.zeros(k + 1)
-    cost[-1] = -1.0
-    res = solve_lp(
-        cost, A_ub=np.hstack([G, norms[:, None]]), b_ub=h + slack, A_eq=np.append(a, 0.0)[None],
-        b_eq=[-c0], bounds=[(None, None)] * k + [(0.0, 1.0)],
-    )
-    if res.status != "optimal" or res.x is None:
-        return False
-    return bool(res.x[k] > FACET_RTOL * (1.0 + float(np.abs(res.x[:k]).max())))
+    return facet_in_hyperplane(a, float(c0), G, h)
 
 
 def maxout_linear_labels(regions: RegionSet, flat: FloatArray, tol: float) -> IntArray:

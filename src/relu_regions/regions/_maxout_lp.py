@@ -43,7 +43,6 @@ equal neuron count; there is no stable-unit prefilter and no parallel mode yet.
 from __future__ import annotations
 
 import collections
-import math
 from typing import Any
 
 import numpy as np
@@ -53,7 +52,7 @@ from .._typing import FloatArray, IntArray
 from ..exceptions import DomainError, EmptyDomainError, SolverError
 from ..network import Network
 from ._facets import facet_method, find_facets
-from ._lp import CENTRE_TOL, CHEBYSHEV_CAP, QHULL_FAR, _symmetric
+from ._lp import CENTRE_TOL, CHEBYSHEV_CAP, QHULL_FAR, traversal_certificate
 from ._lp_domain import is_bounded
 from ._maxout_cross import _fast_cross, _witness_points
 from ._maxout_polytope import (
@@ -64,7 +63,7 @@ from ._maxout_polytope import (
     region_rows,
     row_index,
 )
-from ._polytope import RADIUS_TOL, chebyshev, domain_scale, radius_at
+from ._polytope import RADIUS_TOL, chebyshev, domain_scale, radius_at, seed_candidates
 from ._types import EngineResult
 
 __all__ = ["maxout_lp_engine", "unbounded_maxout_scale"]
@@ -117,14 +116,10 @@ def _seed(
     layers: list[PieceLayer], G_dom: FloatArray, h_dom: FloatArray, centre: FloatArray, scale: float,
     rng: np.random.Generator, cap: float,
 ) -> tuple[IntArray, FloatArray, int]:
-    k = centre.size
     tol = RADIUS_TOL * scale
     lps = 0
     for _ in range(10):
-        U = rng.normal(size=(64, k))
-        U /= np.linalg.norm(U, axis=1, keepdims=True)
-        U *= 0.9 * scale * rng.uniform(0, 1, size=(64, 1)) ** (1.0 / k)
-        T = np.vstack([centre[None, :], centre + U])
+        T = seed_candidates(centre, scale, rng)
         pats, _ = point_patterns(layers, T)
         Gr, hr, _ = region_rows(layers, pats)
         Gr, hr = _rows_with_domain(Gr, hr, G_dom, h_dom)
@@ -283,31 +278,11 @@ def maxout_lp_engine(
         "lps": lps + stats["facet_lps"] + stats["chebyshev_lps"],
         **{key: int(v) for key, v in stats.items()},
     }
-    certificate: dict[str, Any] = {
-        "kind": "region graph closed under facet crossings (maxout ties)",
-        "facets": int(stats["facets"]),
-        "boundary_facets": int(stats["boundary_facets"]),
-        "ambiguous_crossings": int(stats["ambiguous_crossings"]),
-        "thin_neighbours": int(stats["thin_neighbours"]),
-    }
-    exact = complete
-    if complete:
-        sym = _symmetric(edges, nreg)
-        certificate["adjacency_symmetric"] = sym
-        if not sym:
-            exact = False
-            details["not_exact_reason"] = (
-                "some facet was seen from one side only (numerically degenerate facets)"
-            )
-        if stats["ambiguous_crossings"]:
-            exact = False
-            details["not_exact_reason"] = "ambiguous facet crossings (a tie through a facet point)"
-        if volumes and measures:
-            dom_vol = _volume(None, G, h, centre)
-            tot = float(np.sum(list(measures.values())))
-            certificate["volume_sum"] = tot
-            certificate["domain_volume"] = dom_vol
-            certificate["volume_rel_error"] = abs(tot - dom_vol) / dom_vol if dom_vol > 0 else math.nan
+    exact, certificate = traversal_certificate(
+        "region graph closed under facet crossings (maxout ties)", "a tie through a facet point",
+        stats, complete, edges, nreg, details,
+        measures if volumes else {}, lambda: _volume(None, G, h, centre),
+    )
     pat_arr: Any = np.array(patterns, dtype=PATTERN_DTYPE).reshape(nreg, U)
     pts = np.array(points).reshape(nreg, k)
     meas = np.array([measures[i] for i in range(nreg)]) if volumes and len(measures) == nreg else None

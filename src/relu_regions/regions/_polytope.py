@@ -352,3 +352,13 @@ def domain_scale(G: FloatArray, h: FloatArray) -> tuple[FloatArray, float]:
     if x is None or not r > 0:
         raise EmptyDomainError("the domain has no interior in its chart (it is empty or flat)")
     return x, r
+
+
+def seed_candidates(centre: FloatArray, scale: float, rng: np.random.Generator, n: int = 64) -> FloatArray:
+    """``centre`` and ``n`` points uniform in the ball of radius ``0.9 * scale`` around it: the
+    candidates a traversal's first region is picked from (the one with the largest certified ball)."""
+    k = centre.size
+    U = rng.normal(size=(n, k))
+    U /= np.linalg.norm(U, axis=1, keepdims=True)
+    U *= 0.9 * scale * rng.uniform(0, 1, size=(n, 1)) ** (1.0 / k)
+    return np.vstack([centre[None, :], centre + U])
