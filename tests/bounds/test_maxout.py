@@ -61,11 +61,9 @@ def test_bound_against_exact_maxout_engines():
 
     net = random_network([2, 5, 4, 1], seed=2, maxout_rank=3)
     dom = Box([-1, -1], [1, 1])
-    try:
-        exact = count_regions(net, dom, method="geometric")
-    except ReluRegionsError as exc:  # the maxout engines land in a sibling branch
-        pytest.skip(f"no exact maxout counting here yet: {exc}")
-    assert exact.exact
+    exact = count_regions(net, dom, method="geometric")
+    lp = count_regions(net, dom, method="lp")
+    assert exact.exact and lp.exact and exact.regions == lp.regions
     assert grid_count(net, -1, 1) <= exact.regions <= maxout_network_bound(net, dom).value
 
 

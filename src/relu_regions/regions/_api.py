@@ -10,7 +10,7 @@ import numpy as np
 from .._budget import Budget
 from .._typing import DomainLike, FloatArray, NetworkLike
 from ..domain import Domain, parse_domain
-from ..exceptions import DimensionError, DomainError, UnknownChoiceError
+from ..exceptions import DimensionError, DomainError, OptionError
 from ..io import load_network
 from ..network import Network
 from ._maxout import choose_maxout_method, maxout_engine_info
@@ -112,7 +112,8 @@ def _run(
     if why is not None:
         raise DomainError(f"method {name!r} {why}")
     if not info.parallel and (options.get("workers", 1) not in (None, 1) or options.get("executor")):
-        raise UnknownChoiceError(f"method {name!r} does not run in parallel; drop workers/executor")
+        kind = " on networks with maxout layers" if net.has_maxout else ""
+        raise OptionError(f"method {name!r} does not run in parallel{kind}; drop workers/executor")
     # the terms of net_t's first layer before they cancelled (for round-off tolerances)
     pullback = (net.layers[0].weight, net.layers[0].bias, chart.origin, chart.basis)
     # every engine sees the same network up to positive per-neuron factors, with unit weight
